@@ -1,0 +1,1 @@
+"""Public testing helpers: compare results one way, and run reference cases."""
