@@ -99,6 +99,25 @@ def render_table(table_id: str, rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def render_codelist(table_id: str, spec: dict[str, Any]) -> str:
+    """A code list (categories, mappings): its own columns, first column a unique code."""
+    columns = list(spec["columns"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    seen: set[str] = set()
+    for raw in spec["rows"]:
+        row = [raw.get(c, "") for c in columns] if isinstance(raw, dict) else list(raw)
+        if len(row) != len(columns):
+            raise SystemExit(f"{table_id}: row {row} does not have {len(columns)} columns")
+        key = str(row[0])
+        if spec.get("unique_first_column", True) and key in seen:
+            raise SystemExit(f"{table_id}: duplicate code {key}")
+        seen.add(key)
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue()
+
+
 def _opt(value: Any) -> str:
     return "" if value is None or value == "" else repr(float(value))
 
@@ -114,12 +133,25 @@ def build() -> dict[str, str]:
             raise SystemExit(f"{source.name}: table_id {table_id!r} must match the file name")
         content = render_table(table_id, expand_rows(spec))
         files[f"tables/{table_id}.csv"] = content
-        entry = {"table_id": table_id, **{k: str(spec.get(k, "")) for k in META_KEYS}}
+        entry = {"table_id": table_id, "kind": "factors",
+                 **{k: str(spec.get(k, "")) for k in META_KEYS}}
         entry["refinement_2019"] = bool(spec.get("refinement_2019", False))
         entry["rows"] = content.count("\n") - 1
         entry["sha256"] = hashlib.sha256(content.encode("utf-8")).hexdigest()
         tables.append(entry)
-    known = sorted(t["table_id"] for t in tables)
+    for source in sorted((SOURCES / "codelists").glob("*.yaml")):
+        spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+        table_id = spec["table_id"]
+        if table_id != source.stem:
+            raise SystemExit(f"{source.name}: table_id {table_id!r} must match the file name")
+        content = render_codelist(table_id, spec)
+        files[f"tables/{table_id}.csv"] = content
+        entry = {"table_id": table_id, "kind": "codelist",
+                 **{k: str(spec.get(k, "")) for k in META_KEYS}}
+        entry["rows"] = content.count("\n") - 1
+        entry["sha256"] = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        tables.append(entry)
+    known = sorted(t["table_id"] for t in tables if t.get("kind", "factors") == "factors")
     sets = yaml.safe_load((SOURCES / "factor_sets.yaml").read_text(encoding="utf-8"))
     for factor_set in sets["factor_sets"]:
         expanded: list[str] = []

@@ -64,6 +64,18 @@ def load_table(table_id: str) -> tuple[Factor, ...]:
     )
 
 
+@cache
+def load_codelist(table_id: str) -> tuple[dict[str, str], ...]:
+    """Rows of a code list (category trees, mappings) as dicts of strings."""
+    info = table_infos().get(table_id)
+    if info is None:
+        raise ReferenceDataError(
+            Message(zh=f"未知的代码表：{table_id}", en=f"unknown code list: {table_id}")
+        )
+    reader = csv.DictReader(io.StringIO(_read_text(f"tables/{table_id}.csv")))
+    return tuple(dict(row) for row in reader)
+
+
 def factor_set_specs() -> list[dict[str, Any]]:
     specs: list[dict[str, Any]] = catalogue()["factor_sets"]
     return specs
@@ -120,6 +132,9 @@ def validate() -> list[str]:
         if digest != info.sha256:
             problems.append(f"{info.table_id}: checksum differs from the catalogue "
                             "(edited by hand? rebuild with scripts/build_refdata.py)")
+        kinds = {t["table_id"]: t.get("kind", "factors") for t in catalogue()["tables"]}
+        if kinds[info.table_id] != "factors":
+            continue
         for factor in load_table(info.table_id):
             try:
                 units.parse(factor.unit)
