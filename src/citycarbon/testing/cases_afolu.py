@@ -1,0 +1,1 @@
+"""Reference-case adapters: afolu (see reference_cases.py)."""

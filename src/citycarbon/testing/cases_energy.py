@@ -1,0 +1,1 @@
+"""Reference-case adapters: energy (see reference_cases.py)."""

@@ -1,0 +1,1 @@
+"""Reference-case adapters: ippu (see reference_cases.py)."""

@@ -1,0 +1,1 @@
+"""Reference-case adapters: waste (see reference_cases.py)."""
