@@ -59,11 +59,16 @@ class Issue:
 
 
 class CitycarbonError(Exception):
-    """Base of every error this package raises on purpose."""
+    """Base of every error this package raises on purpose.
 
-    def __init__(self, message: Message) -> None:
+    ``field`` names the input field the error is about (``unit``, ``activity`` …) when the
+    raise site knows it, so that record validation can say which field of a row is wrong.
+    """
+
+    def __init__(self, message: Message, field: str | None = None) -> None:
         super().__init__(str(message))
         self.message = message
+        self.field = field
 
 
 class UnitError(CitycarbonError):

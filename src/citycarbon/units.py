@@ -98,7 +98,9 @@ def parse(unit: str) -> pint.Quantity:
         parsed = ureg.parse_expression(expression)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
             TypeError, AttributeError, SyntaxError) as exc:
-        raise UnitError(Message(zh=f"无法识别的单位：{unit!r}", en=f"unknown unit: {unit!r}")) from exc
+        raise UnitError(
+            Message(zh=f"无法识别的单位：{unit!r}", en=f"unknown unit: {unit!r}"), field="unit"
+        ) from exc
     if not isinstance(parsed, pint.Quantity):
         parsed = ureg.Quantity(float(parsed), ureg.dimensionless)
     return parsed
@@ -118,7 +120,8 @@ def factor(from_unit: str, to_unit: str) -> float:
             Message(
                 zh=f"单位量纲不符：{from_unit!r} 不能换算为 {to_unit!r}",
                 en=f"wrong unit dimension: {from_unit!r} cannot be converted to {to_unit!r}",
-            )
+            ),
+            field="unit",
         ) from exc
     return float(converted.magnitude) / float(target.magnitude)
 
@@ -147,6 +150,7 @@ def product_factor(quantity_unit: str, coefficient_unit: str, target_unit: str) 
                 zh=f"单位量纲不符：{quantity_unit!r} × {coefficient_unit!r} 不能换算为 {target_unit!r}",
                 en=f"wrong unit dimension: {quantity_unit!r} × {coefficient_unit!r} "
                 f"cannot be converted to {target_unit!r}",
-            )
+            ),
+            field="unit",
         ) from exc
     return float(converted.magnitude) / float(target.magnitude)

@@ -180,16 +180,20 @@ def _grid_factor(ctx: MethodContext) -> TracedValue:
                 en=f"factor set {ctx.factors.ref} names no grid-factor series (grid_series)",
             )
         )
-    years = [int(q) for q in ctx.factors.qualifiers("grid_ef", name) if q.isdigit()]
-    if str(ctx.year) not in {str(y) for y in years}:
-        raise FactorNotFoundError(
-            Message(
-                zh=f"电网排放因子 {name} 没有 {ctx.year} 年的数值（已有年份：{sorted(years)}）",
-                en=f"grid factor series {name} has no value for {ctx.year} "
-                f"(years available: {sorted(years)})",
+    years = sorted(int(q) for q in ctx.factors.qualifiers("grid_ef", name) if q.isdigit())
+    year = ctx.year
+    if year not in years:
+        if not (ctx.year_fallback and years):
+            raise FactorNotFoundError(
+                Message(
+                    zh=f"电网排放因子 {name} 没有 {ctx.year} 年的数值（已有年份：{years}）",
+                    en=f"grid factor series {name} has no value for {ctx.year} "
+                    f"(years available: {years})",
+                ),
+                field="year" if years else "qualifier",
             )
-        )
-    return resolve(ctx.factors, None, "grid_ef", "t/MWh", subject=name, qualifier=str(ctx.year))
+        year = min(years, key=lambda y: (abs(y - ctx.year), -y))
+    return resolve(ctx.factors, None, "grid_ef", "t/MWh", subject=name, qualifier=str(year))
 
 
 def purchased_electricity(ctx: MethodContext, quantity: float) -> EmissionResult:

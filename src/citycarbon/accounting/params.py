@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from citycarbon import units
-from citycarbon.errors import Message, ParameterBoundsError
+from citycarbon.errors import FactorNotFoundError, Message, ParameterBoundsError
 from citycarbon.refdata.model import FactorSet
 from citycarbon.trace import TracedValue
 
@@ -36,7 +36,8 @@ def check_bounds(name: str, value: float, bounds: Bounds) -> None:
                 zh=f"参数 {name} 的取值 {value} 超出物理范围 [{bounds.low}, {bounds.high}]",
                 en=f"parameter {name} = {value} is outside its physical bounds "
                 f"[{bounds.low}, {bounds.high}]",
-            )
+            ),
+            field="overrides",
         )
 
 
@@ -71,7 +72,11 @@ def resolve(
         value = float(overrides[name])
         check_bounds(name, value, bounds)
         return TracedValue(name=name, value=value, unit=unit, origin="override")
-    factor = factors.get(parameter or name, subject, qualifier)
+    try:
+        factor = factors.get(parameter or name, subject, qualifier)
+    except FactorNotFoundError as exc:
+        exc.field = exc.field or "activity"
+        raise
     value = factor.value * units.factor(factor.unit, unit)
     return TracedValue(
         name=name,

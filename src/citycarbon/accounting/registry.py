@@ -33,6 +33,9 @@ class MethodContext:
     factors: FactorSet
     overrides: Mapping[str, float] = field(default_factory=dict)
     qualifier: str = ""
+    # When a year-dependent factor is missing for ``year``, use the nearest year instead
+    # (the engine sets this outside strict mode and reports a warning).
+    year_fallback: bool = False
 
 
 LinearMethod = Callable[[MethodContext, float], EmissionResult]
@@ -74,7 +77,9 @@ def method_for(category: str) -> MethodSpec:
             return _REGISTRY[code]
         code = code.rpartition(".")[0]
     raise ReferenceDataError(
-        Message(zh=f"类别 {category} 没有可用的核算方法", en=f"no method is registered for category {category}")
+        Message(zh=f"未知的排放类别或该类别没有核算方法：{category!r}",
+                en=f"unknown category, or no method is registered for it: {category!r}"),
+        field="category",
     )
 
 
