@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +38,7 @@ from citycarbon.trace import EmissionResult
 
 GASES_REPORTED = ("CO2", "CH4", "N2O", "HFC23", "CF4", "C2F6", "SF6", "NF3")
 
-IntArray = npt.NDArray[np.int64]
+IntArray = npt.NDArray[np.signedinteger[Any]]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -45,7 +46,7 @@ FloatArray = npt.NDArray[np.float64]
 class _Codes:
     """A string column as dictionary indices plus its distinct values."""
 
-    indices: npt.NDArray[np.int32]
+    indices: npt.NDArray[np.integer[Any]]  # the input's own small dtype: no copy
     values: list[str]
 
 
@@ -60,7 +61,7 @@ def _encode(column: pa.ChunkedArray | pa.Array, default: str = "") -> _Codes:
         # a null entry becomes the default value, appended to the dictionary
         dictionary.append(default)
         indices = pc.fill_null(indices, len(dictionary) - 1)
-    return _Codes(indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
+    return _Codes(indices.to_numpy(zero_copy_only=False),
                   [d if d is not None else default for d in dictionary])
 
 
@@ -123,10 +124,11 @@ def compute_inventory(
     if any(i.fatal for i in issues):
         raise InputDataError(issues)
     n = table.num_rows
-    years_raw = table.column("year").to_numpy().astype(np.int64, copy=False)
+    years_raw = table.column("year").to_numpy()
     year_min = int(years_raw.min()) if n else 0
     year_idx = (years_raw - year_min).astype(np.int32)
     years = list(range(year_min, int(years_raw.max()) + 1 if n else year_min))
+    del years_raw
     quantity = table.column("quantity").to_numpy().astype(np.float64, copy=False)
 
     # 1. distinct method keys (dense when the product of cardinalities is small)
@@ -164,21 +166,30 @@ def compute_inventory(
     regions = columns["region"]
     n_reg = len(regions.values)
     n_rows = keys_table.size
-    by_cell = np.bincount(
-        (year_idx.astype(np.int64) * n_reg + regions.indices) * n_rows + coef_row,
-        weights=quantity, minlength=n_years * n_reg * n_rows,
-    ).reshape(n_years, n_reg, n_rows)
+    cell = _index(n_years * n_reg * n_rows, year_idx, n_reg, regions.indices)
+    cell *= n_rows
+    cell += coef_row
+    by_cell = np.bincount(cell, weights=quantity, minlength=n_years * n_reg * n_rows
+                          ).reshape(n_years, n_reg, n_rows)
+    del cell
 
     # 3. one pass per measure: totals by (year, entity, direct/indirect)
     entities = columns["entity"]
     n_ent = len(entities.values)
-    entity_index = ((year_idx.astype(np.int64) * n_ent + entities.indices) * 2
-                    + keys_table.table.indirect[coef_row])
     size = n_years * n_ent * 2
-    entity_co2e = np.bincount(entity_index, weights=quantity * keys_table.table.co2e[coef_row],
-                              minlength=size).reshape(n_years, n_ent, 2)
-    entity_tce = np.bincount(entity_index, weights=quantity * keys_table.table.tce[coef_row],
-                             minlength=size).reshape(n_years, n_ent, 2)
+    entity_index = _index(size, year_idx, n_ent, entities.indices)
+    entity_index *= 2
+    entity_index += keys_table.table.indirect[coef_row]
+    weights = np.empty(n, dtype=np.float64)  # one buffer, reused for each measure
+    np.take(keys_table.table.co2e, coef_row, out=weights)
+    weights *= quantity
+    entity_co2e = np.bincount(entity_index, weights=weights, minlength=size
+                              ).reshape(n_years, n_ent, 2)
+    np.take(keys_table.table.tce, coef_row, out=weights)
+    weights *= quantity
+    entity_tce = np.bincount(entity_index, weights=weights, minlength=size
+                             ).reshape(n_years, n_ent, 2)
+    del weights, entity_index, coef_row
 
     series_rows = _series_results(table, key, series_keys, parts, columns, factors, gwp, years)
     return InventoryResult.build(
@@ -189,10 +200,22 @@ def compute_inventory(
     )
 
 
-def _combine(columns: list[npt.NDArray[np.int32]], sizes: list[int]) -> tuple[IntArray, IntArray]:
+def _index(size: int, year_idx: npt.NDArray[np.int32], n_codes: int,
+           codes: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.signedinteger[Any]]:
+    """``year_idx * n_codes + codes`` in the narrowest integer type that holds ``size``."""
+    dtype = np.int32 if size < 2**31 else np.int64
+    index = year_idx.astype(dtype)
+    index *= n_codes
+    index += codes
+    return index
+
+
+def _combine(columns: list[npt.NDArray[np.integer[Any]]],
+             sizes: list[int]) -> tuple[IntArray, IntArray]:
     """One integer key per row from several small-cardinality code columns, and the keys
     present (found with a boolean scatter instead of a sort, which costs 10× more)."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
+    dtype = np.int32 if math.prod(sizes) < 2**31 else np.int64
+    key = np.zeros(len(columns[0]), dtype=dtype)
     for codes, size in zip(columns, sizes, strict=True):
         key *= size
         key += codes
@@ -235,14 +258,17 @@ class _Coefficients:
     def row_index(self, key: IntArray, year_idx: npt.NDArray[np.int32],
                   n_years: int) -> npt.NDArray[np.int32]:
         uniq_max = max(self.key_to_row) + 1 if self.key_to_row else 1
-        lookup = np.full(uniq_max, -1, dtype=np.int64)
-        year_step = np.zeros(uniq_max, dtype=np.int64)
+        lookup = np.full(uniq_max, -1, dtype=np.int32)
+        year_step = np.zeros(uniq_max, dtype=np.int32)
         for k, row in self.key_to_row.items():
             lookup[k] = row
             year_step[k] = 1 if k in self.by_year else 0
-        if not self.by_year:
-            return lookup[key].astype(np.int32)
-        return (lookup[key] + year_step[key] * year_idx).astype(np.int32)
+        rows = lookup[key]
+        if self.by_year:
+            step = year_step[key]
+            step *= year_idx
+            rows += step
+        return rows
 
 
 def _coefficients(
