@@ -25,6 +25,9 @@ class TracedValue:
     factor_id: str | None = None
     factor_set: str | None = None
     uncertainty_pct: float | None = None
+    # True for intermediate values proportional to the activity (fuel energy, clinker
+    # mass …): they scale with the row's quantity when a per-unit trace is explained.
+    scales: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -35,6 +38,7 @@ class TracedValue:
             "factor_id": self.factor_id,
             "factor_set": self.factor_set,
             "uncertainty_pct": self.uncertainty_pct,
+            "scales_with_activity": self.scales or self.origin == "activity",
         }
 
 
@@ -61,10 +65,13 @@ class Trace:
         """The same trace with the activity input replaced by ``quantity`` (for per-unit
         coefficients that the inventory engine multiplies by each row's quantity)."""
         inputs = tuple(
-            replace(i, value=quantity * i.value) if i.origin == "activity" else i
+            replace(i, value=quantity * i.value) if i.origin == "activity" or i.scales else i
             for i in self.inputs
         )
-        return replace(self, inputs=inputs)
+        intermediates = tuple(
+            replace(i, value=quantity * i.value) if i.scales else i for i in self.intermediates
+        )
+        return replace(self, inputs=inputs, intermediates=intermediates)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -14,7 +14,7 @@ equation with a different OF, so one method serves both; the factor set decides 
 from __future__ import annotations
 
 from citycarbon import units
-from citycarbon.accounting.params import FRACTION, activity, constant, resolve
+from citycarbon.accounting.params import FRACTION, activity, constant, derived, resolve
 from citycarbon.accounting.registry import MethodContext, MethodSpec, register
 from citycarbon.errors import FactorNotFoundError, Message
 from citycarbon.trace import EmissionResult, Trace, TracedValue
@@ -124,7 +124,7 @@ def fuel_combustion(ctx: MethodContext, quantity: float) -> EmissionResult:
     ``ef_co2``, ``ef_ch4``, ``ef_n2o``). Biomass CO2 is returned as a memo item."""
     sector = combustion_sector(ctx.category)
     energy_tj, traced = _energy_tj(ctx, quantity)
-    intermediates = [TracedValue("fuel_energy", energy_tj, "TJ", "constant")]
+    intermediates = [derived("fuel_energy", energy_tj, "TJ")]
     if "ef_co2" in ctx.overrides:
         ef_co2 = resolve(ctx.factors, ctx.overrides, "ef_co2", "t/TJ", subject=ctx.activity)
         traced.append(ef_co2)
@@ -162,7 +162,7 @@ def fuel_combustion(ctx: MethodContext, quantity: float) -> EmissionResult:
             equation="IPCC 2006 Vol.2 Eq. 2.1/3.2.1 with EF_CO2 = CC × OF × 44/12; "
             "GB/T 32150 Eq. 2–3",
             inputs=tuple(traced),
-            intermediates=(*intermediates, TracedValue("energy_tce", tce, "tce", "constant")),
+            intermediates=(*intermediates, derived("energy_tce", tce, "tce")),
         ),
         energy_tce=tce,
         co2_biogenic_t=biogenic,
@@ -218,8 +218,7 @@ def purchased_electricity(ctx: MethodContext, quantity: float) -> EmissionResult
             method="purchased_electricity",
             equation="GB/T 32150 Eq. 12: E = AD × EF_grid; tce per GB/T 2589",
             inputs=(activity("electricity", quantity, ctx.unit), grid, coefficient),
-            intermediates=(TracedValue("electricity_MWh", mwh, "MWh", "constant"),
-                           TracedValue("energy_tce", tce, "tce", "constant")),
+            intermediates=(derived("electricity_MWh", mwh, "MWh"), derived("energy_tce", tce, "tce")),
             notes=(f"electricity_tce_basis={basis}",),
         ),
         energy_tce=tce,
@@ -238,8 +237,7 @@ def purchased_heat(ctx: MethodContext, quantity: float) -> EmissionResult:
             method="purchased_heat",
             equation="GB/T 32150 Eq. 13: E = AD × EF_heat; tce per GB/T 2589",
             inputs=(activity("heat", quantity, ctx.unit), ef, coefficient),
-            intermediates=(TracedValue("heat_GJ", gj, "GJ", "constant"),
-                           TracedValue("energy_tce", tce, "tce", "constant")),
+            intermediates=(derived("heat_GJ", gj, "GJ"), derived("energy_tce", tce, "tce")),
         ),
         energy_tce=tce,
     )

@@ -46,6 +46,11 @@ def activity(name: str, value: float, unit: str) -> TracedValue:
     return TracedValue(name=name, value=value, unit=unit, origin="activity")
 
 
+def derived(name: str, value: float, unit: str) -> TracedValue:
+    """An intermediate value proportional to the activity (e.g. fuel energy in TJ)."""
+    return TracedValue(name=name, value=value, unit=unit, origin="constant", scales=True)
+
+
 def constant(name: str, value: float, unit: str) -> TracedValue:
     """A physical constant (e.g. 44/12), traced so the equation can be replayed."""
     return TracedValue(name=name, value=value, unit=unit, origin="constant")

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from citycarbon.accounting.registry import MethodContext, method_for
 from citycarbon.refdata.model import FactorSet
 from citycarbon.trace import EmissionResult
@@ -73,3 +75,21 @@ def compute_series(
     for record in records:
         by_year[record.year] = by_year.get(record.year, 0.0) + record.quantity
     return spec.series(first.context(factors), by_year)
+
+
+def records_to_table(records: list[ActivityRecord]) -> pa.Table:
+    """Activity records as the engine's input table (overrides as ``name=value;…``)."""
+    return pa.table({
+        "year": pa.array([r.year for r in records], pa.int32()),
+        "period": pa.array([r.period for r in records], pa.int8()),
+        "region": pa.array([r.region for r in records], pa.string()),
+        "entity": pa.array([r.entity for r in records], pa.string()),
+        "category": pa.array([r.category for r in records], pa.string()),
+        "activity": pa.array([r.activity for r in records], pa.string()),
+        "quantity": pa.array([float(r.quantity) for r in records], pa.float64()),
+        "unit": pa.array([r.unit for r in records], pa.string()),
+        "qualifier": pa.array([r.qualifier for r in records], pa.string()),
+        "overrides": pa.array([";".join(f"{k}={v!r}" for k, v in sorted(r.overrides.items()))
+                               for r in records], pa.string()),
+        "source": pa.array([r.source for r in records], pa.string()),
+    })

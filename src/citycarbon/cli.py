@@ -1,0 +1,314 @@
+"""The ``citycarbon`` command line (an adapter around the domain core).
+
+Every message is bilingual; ``--lang en`` shows English first. Errors in input data print
+file, row, field and reason and exit with status 2; nothing is written partially.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from citycarbon.errors import CitycarbonError, InputDataError
+
+app = typer.Typer(help="citycarbon — 低碳城市建设管理平台 / low-carbon city management platform",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+inventory_app = typer.Typer(help="温室气体清单 / GHG inventory", no_args_is_help=True)
+refdata_app = typer.Typer(help="参考数据（排放因子库）/ reference data (factor library)",
+                          no_args_is_help=True)
+app.add_typer(inventory_app, name="inventory")
+app.add_typer(refdata_app, name="refdata")
+console = Console()
+err = Console(stderr=True)
+_state = {"lang": "zh"}
+
+
+class By(str, Enum):
+    category = "category"
+    region = "region"
+    entity = "entity"
+
+
+class Classification(str, Enum):
+    ipcc2006 = "ipcc2006"
+    cn_provincial = "cn_provincial"
+    gpc = "gpc"
+
+
+@app.callback()
+def main(lang: Annotated[str, typer.Option(help="zh 或 en / zh or en")] = "zh") -> None:
+    _state["lang"] = "en" if lang.startswith("en") else "zh"
+
+
+def _fail(exc: CitycarbonError) -> None:
+    lang = _state["lang"]
+    if isinstance(exc, InputDataError):
+        err.print(f"[red]{'输入数据有误' if lang == 'zh' else 'invalid input data'}"
+                  f" ({len(exc.issues)})[/red]")
+        for issue in exc.issues[:100]:
+            other = "en" if lang == "zh" else "zh"
+            err.print(f"  {issue.describe(lang)}\n    {issue.reason.text(other)}", markup=False,
+                      highlight=False)
+    else:
+        err.print(exc.message.text(lang), markup=False)
+        err.print(exc.message.text("en" if _state["lang"] == "zh" else "zh"), markup=False)
+    raise typer.Exit(code=2)
+
+
+def _compute(path: Path, factor_set: str | None, gwp: str, strict: bool):  # noqa: ANN202
+    from citycarbon.accounting import methods
+    from citycarbon.accounting.inventory import compute_inventory
+    from citycarbon.io.activity_files import read_activity
+    from citycarbon.refdata.loader import load_factor_set, load_gwp
+
+    methods.load_all()
+    table = read_activity(path)
+    return compute_inventory(table, load_factor_set(factor_set), load_gwp(gwp), strict=strict,
+                             file=str(path))
+
+
+def _print_warnings(result) -> None:  # noqa: ANN001
+    lang = _state["lang"]
+    if result.warnings:
+        err.print(f"[yellow]{'警告' if lang == 'zh' else 'warnings'} ({len(result.warnings)})"
+                  "[/yellow]")
+        for issue in result.warnings:
+            err.print(f"  {issue.describe(lang)}", markup=False, highlight=False)
+
+
+@inventory_app.command("compute")
+def inventory_compute(
+    activity: Annotated[Path, typer.Argument(help="活动水平数据 CSV/Parquet / activity records")],
+    gwp: Annotated[str, typer.Option(help="GWP 版本 / GWP set: AR4, AR5, AR6")] = "AR5",
+    by: Annotated[By, typer.Option(help="汇总维度 / aggregate by")] = By.category,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="输出 CSV/Parquet")] = None,
+    factor_set: Annotated[str | None, typer.Option(help="因子集 name@version")] = None,
+    classification: Annotated[Classification, typer.Option(
+        help="类别体系 / category classification (for --by category)")] =
+        Classification.ipcc2006,
+    strict: Annotated[bool, typer.Option(
+        help="严格模式：非致命问题也报错 / strict: non-fatal problems are errors too")] = True,
+) -> None:
+    """计算清单 / compute an inventory from activity records."""
+    from citycarbon.accounting import views
+    from citycarbon.io.activity_files import write_table
+    from citycarbon.refdata.trees import load_category_tree
+
+    try:
+        result = _compute(activity, factor_set, gwp, strict)
+    except CitycarbonError as exc:
+        _fail(exc)
+        return
+    if by is By.category:
+        table = views.category_totals(result, load_category_tree("ipcc2006"),
+                                      classification.value)
+    elif by is By.region:
+        table = views.region_totals(result)
+    else:
+        table = result.entity_table
+    _print_warnings(result)
+    if output is not None:
+        write_table(table, output)
+    _print_summary(result)
+    if output is not None:
+        console.print(f"{'已写入' if _state['lang'] == 'zh' else 'written'}: {output} "
+                      f"({table.num_rows} rows)")
+
+
+def _print_summary(result) -> None:  # noqa: ANN001
+    zh = _state["lang"] == "zh"
+    grid = Table(title=("清单汇总" if zh else "inventory summary")
+                 + f" — {result.factor_set}, GWP {result.gwp_set}")
+    for column in (("年份", "year"), ("直接排放 tCO2e", "direct tCO2e"),
+                   ("碳汇 tCO2e", "sinks tCO2e"), ("调入电力 tCO2e", "net import tCO2e"),
+                   ("总排放 tCO2e", "gross tCO2e"), ("净排放 tCO2e", "net tCO2e"),
+                   ("能源消费 tce", "energy tce")):
+        grid.add_column(column[0] if zh else column[1], justify="right")
+    for year in result.years:
+        t = result.totals(year)
+        grid.add_row(str(year), f"{t['direct_co2e_t']:,.0f}", f"{t['sink_co2e_t']:,.0f}",
+                     f"{t['indirect_net_import_co2e_t']:,.0f}", f"{t['gross_co2e_t']:,.0f}",
+                     f"{t['net_co2e_t']:,.0f}", f"{t['energy_total_tce']:,.0f}")
+    console.print(grid)
+
+
+@inventory_app.command("recalc")
+def inventory_recalc(
+    activity: Annotated[Path, typer.Argument(help="活动水平数据 / activity records")],
+    before: Annotated[str, typer.Option(help="原因子集 / factor set before")],
+    after: Annotated[str, typer.Option(help="新因子集 / factor set after")],
+    gwp: Annotated[str, typer.Option(help="GWP 版本 / GWP set")] = "AR5",
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    strict: Annotated[bool, typer.Option()] = True,
+) -> None:
+    """历史清单重算 / recalculate under another factor-set version and show the difference."""
+    from citycarbon.accounting.views import recalculation
+    from citycarbon.io.activity_files import write_table
+
+    try:
+        diff = recalculation(_compute(activity, before, gwp, strict),
+                             _compute(activity, after, gwp, strict))
+    except CitycarbonError as exc:
+        _fail(exc)
+        return
+    if output is not None:
+        write_table(diff, output)
+    grid = Table(title=f"{before} → {after}")
+    for name in ("year", "scope", "category", "gas", "before", "after", "difference_pct"):
+        grid.add_column(name)
+    for row in diff.to_pylist():
+        if row["gas"] == "CO2e" and row["difference"]:
+            pct = row["difference_pct"]
+            grid.add_row(str(row["year"]), row["scope"], row["category"], row["gas"],
+                         f"{row['before']:,.1f}", f"{row['after']:,.1f}",
+                         "-" if pct is None else f"{pct:+.2f}%")
+    console.print(grid)
+
+
+@inventory_app.command("explain")
+def inventory_explain(
+    activity: Annotated[Path, typer.Argument()],
+    year: Annotated[int, typer.Option()],
+    region: Annotated[str, typer.Option()],
+    category: Annotated[str, typer.Option()],
+    gwp: Annotated[str, typer.Option()] = "AR5",
+    factor_set: Annotated[str | None, typer.Option()] = None,
+    strict: Annotated[bool, typer.Option()] = True,
+) -> None:
+    """追溯一个数字的来源 / explain a figure down to its activity data and factors (JSON)."""
+    try:
+        result = _compute(activity, factor_set, gwp, strict)
+    except CitycarbonError as exc:
+        _fail(exc)
+        return
+    json.dump(result.explain(year, region, category), sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+
+
+@inventory_app.command("uncertainty")
+def inventory_uncertainty(
+    activity: Annotated[Path, typer.Argument()],
+    gwp: Annotated[str, typer.Option()] = "AR5",
+    factor_set: Annotated[str | None, typer.Option()] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    strict: Annotated[bool, typer.Option()] = True,
+) -> None:
+    """不确定性（IPCC 方法1）/ uncertainty by IPCC Approach 1, per category and total."""
+    from citycarbon.accounting.quality import uncertainty
+    from citycarbon.io.activity_files import write_table
+    from citycarbon.refdata.loader import load_factor_set, load_gwp
+
+    try:
+        result = _compute(activity, factor_set, gwp, strict)
+    except CitycarbonError as exc:
+        _fail(exc)
+        return
+    table = uncertainty(result, load_factor_set(factor_set), load_gwp(gwp))
+    if output is not None:
+        write_table(table, output)
+    grid = Table(title="Approach 1")
+    for name in ("year", "category", "co2e_t", "uncertainty_pct"):
+        grid.add_column(name)
+    for row in table.to_pylist():
+        grid.add_row(str(row["year"]), row["category"], f"{row['co2e_t']:,.0f}",
+                     f"±{row['uncertainty_pct']:.1f}%")
+    console.print(grid)
+
+
+@refdata_app.command("list")
+def refdata_list() -> None:
+    """列出参考数据表与因子集 / list packaged tables and factor sets."""
+    from citycarbon.refdata.loader import catalogue
+
+    zh = _state["lang"] == "zh"
+    grid = Table(title="参考数据目录" if zh else "reference data catalogue")
+    for name in ("table_id", "title", "edition", "table", "status", "rows"):
+        grid.add_column(name)
+    for t in catalogue()["tables"]:
+        grid.add_row(t["table_id"], t["title_zh"] if zh else t["title_en"], t["edition"][:40],
+                     t["table_number"][:30], t["status"][:40], str(t["rows"]))
+    console.print(grid)
+    for spec in catalogue()["factor_sets"]:
+        console.print(f"{spec['name']}@{spec['version']}: "
+                      f"{spec['description_zh'] if zh else spec['description_en']}")
+
+
+@refdata_app.command("show")
+def refdata_show(table_id: Annotated[str, typer.Argument()]) -> None:
+    """显示一张表及其来源 / show one table with its source."""
+    from citycarbon.refdata.loader import catalogue, load_codelist, load_table
+
+    info = next((t for t in catalogue()["tables"] if t["table_id"] == table_id), None)
+    if info is None:
+        err.print(f"未知的表 / unknown table: {table_id}")
+        raise typer.Exit(code=2)
+    for key in ("title_zh", "title_en", "document", "edition", "table_number", "licence",
+                "status", "url", "notes", "sha256"):
+        console.print(f"[bold]{key}[/bold]: {info.get(key, '')}", highlight=False)
+    if info.get("kind") == "codelist":
+        for row in load_codelist(table_id):
+            console.print(" | ".join(row.values()), markup=False, highlight=False)
+        return
+    for f in load_table(table_id):
+        console.print(f"{f.factor_id} = {f.value} {f.unit}"
+                      + (f" ±{f.uncertainty_pct}%" if f.uncertainty_pct is not None else "")
+                      + (f"  {f.label_zh}" if f.label_zh else ""), markup=False, highlight=False)
+
+
+@refdata_app.command("validate")
+def refdata_validate() -> None:
+    """校验参考数据（校验和、单位、因子集）/ check checksums, units and factor sets."""
+    from citycarbon.refdata.loader import catalogue, validate
+
+    problems = validate()
+    for problem in problems:
+        err.print(problem, markup=False)
+    if problems:
+        raise typer.Exit(code=1)
+    console.print(f"OK: {len(catalogue()['tables'])} tables, "
+                  f"{len(catalogue()['factor_sets'])} factor sets")
+
+
+@refdata_app.command("cases")
+def refdata_cases(path: Annotated[Path, typer.Argument(help="reference cases JSON")]) -> None:
+    """运行参考算例 / run worked reference cases against the engine."""
+    from citycarbon.accounting import methods
+    from citycarbon.testing.reference_cases import run_case
+
+    methods.load_all()
+    cases = json.loads(path.read_text(encoding="utf-8"))
+    failed = 0
+    for outcome in map(run_case, cases):
+        ok = outcome.passed
+        failed += not ok
+        console.print(f"{'PASS' if ok else 'FAIL'} {outcome.case_id} [{outcome.adapter}]"
+                      + (f" {outcome.error}" if outcome.error else ""), markup=False)
+        for c in outcome.comparisons:
+            if not c.passed:
+                console.print(f"    {c.key}: expected {c.expected}, computed {c.computed}",
+                              markup=False)
+    console.print(f"{len(cases) - failed}/{len(cases)} passed")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command("demo")
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="数据目录 / data directory")] =
+        Path.home() / ".citycarbon" / "demo",
+    gwp: Annotated[str, typer.Option()] = "AR5",
+) -> None:
+    """演示城市（镇江，合成数据）/ the demo city (Zhenjiang, synthetic data)."""
+    from citycarbon.demo.run import run_demo
+
+    try:
+        run_demo(data_dir, gwp, console, _state["lang"])
+    except CitycarbonError as exc:
+        _fail(exc)

@@ -1,0 +1,1 @@
+"""Adapters that read and write files (CSV, Parquet) for the domain core."""
