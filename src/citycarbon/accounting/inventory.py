@@ -156,7 +156,7 @@ def compute_inventory(
     year_dependent = {k for k in linear_keys if specs[int(k)].year_dependent}
     keys_table, warnings, errors = _coefficients(
         linear_keys, year_dependent, parts, specs, factors, gwp, years, strict, key,
-        year_idx, file,
+        year_idx, file, series_keys,
     )
     if errors:
         raise InputDataError(errors)
@@ -275,6 +275,7 @@ def _coefficients(
     linear_keys: list[int], year_dependent: set[int], parts: list[_Codes],
     specs: Mapping[int, MethodSpec], factors: FactorSet, gwp: GwpTable, years: list[int],
     strict: bool, key: IntArray, year_idx: npt.NDArray[np.int32], file: str | None,
+    series_keys: set[int],
 ) -> tuple[_Coefficients, list[Issue], list[Issue]]:
     sizes = [len(p.values) for p in parts]
     infos: list[KeyInfo] = []
@@ -316,6 +317,13 @@ def _coefficients(
                 return _first_row(key, k, year_idx if y is not None else None, y)
 
             results.append(_run(spec, ctx, strict, first, file, warnings, errors))
+    if series_keys:
+        # rows of series methods pass through the linear pass with zero coefficients;
+        # their emissions are added by the series pass
+        for k in series_keys:
+            key_to_row[k] = len(infos)
+        infos.append(KeyInfo("", "", "", "", "", None, "series (see series results)", "direct"))
+        results.append(None)
     gases = sorted({g for r in results if r is not None for g in r.gases_t})
     count = len(infos)
     gas_coef = {g: np.zeros(count) for g in gases}

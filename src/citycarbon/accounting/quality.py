@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -49,43 +48,54 @@ def combine_sum(values: list[float], uncertainties_pct: list[float]) -> float:
     return spread / abs(total)
 
 
-@dataclass(frozen=True)
-class KeyUncertainty:
-    activity_pct: float
-    factor_pct: float
-    combined_pct: float
-    factors_without_range: int
+def _gas_of_input(name: str, gases: list[str]) -> str | None:
+    """The gas an input applies to if its name says so (``ef_ch4`` → CH4), else None."""
+    lowered = name.lower()
+    for gas in gases:
+        if gas != "CO2" and gas.lower() in lowered:
+            return gas
+    return None
 
 
-def key_uncertainty(info: KeyInfo, factors: FactorSet) -> KeyUncertainty:
+def key_uncertainty(info: KeyInfo, factors: FactorSet, gwp: GwpTable) -> tuple[float, int]:
+    """Approach 1 uncertainty (%) of one key's CO2e, and the number of default factors
+    without a packaged range. Each gas combines the activity-data uncertainty with the
+    ranges of the inputs it depends on (Eq. 3.1); an input named after a gas (``ef_ch4``)
+    counts for that gas only. The gases then combine as a sum (Eq. 3.2)."""
     sector = "IND" if info.category.startswith("IND") else info.category.split(".")[0]
     ad = factors.find("ad_uncertainty_pct", sector)
     ad_pct = ad.value if ad is not None else 0.0
-    factor_pcts, missing = [], 0
-    if info.result is not None:
-        for item in info.result.trace.inputs:
-            if item.origin != "default":
-                continue
-            if item.uncertainty_pct is None:
-                missing += 1
-            else:
-                factor_pcts.append(item.uncertainty_pct)
-    factor_pct = combine_product(factor_pcts)
-    return KeyUncertainty(ad_pct, factor_pct, combine_product([ad_pct, factor_pct]), missing)
+    if info.result is None:
+        return ad_pct, 0
+    gases = list(info.result.gases_t)
+    shared: list[float] = [ad_pct]
+    own: dict[str, list[float]] = defaultdict(list)
+    missing = 0
+    for item in info.result.trace.inputs:
+        if item.origin != "default":
+            continue
+        if item.uncertainty_pct is None:
+            missing += 1
+            continue
+        gas = _gas_of_input(item.name, gases)
+        (own[gas] if gas else shared).append(item.uncertainty_pct)
+    values = [t * gwp.gwp(g) for g, t in info.result.gases_t.items()]
+    pcts = [combine_product(shared + own.get(g, [])) for g in info.result.gases_t]
+    return combine_sum(values, pcts), missing
 
 
 def uncertainty(result: InventoryResult, factors: FactorSet, gwp: GwpTable,
                 scopes: tuple[str, ...] = ("direct",)) -> pa.Table:
     """Approach 1 uncertainty of CO2e per (year, category) and of the year's total over
     ``scopes`` (category ``TOTAL``)."""
-    per_key = [key_uncertainty(info, factors) for info in result.keys]
+    per_key = [key_uncertainty(info, factors, gwp)[0] for info in result.keys]
     cells: dict[tuple[int, str], list[tuple[float, float]]] = defaultdict(list)
     for row in result.cells.to_pylist():
         info = result.keys[row["key"]]
         if info.result is None or info.scope not in scopes:
             continue
         co2e = row["quantity"] * sum(t * gwp.gwp(g) for g, t in info.result.gases_t.items())
-        cells[(row["year"], info.category)].append((co2e, per_key[row["key"]].combined_pct))
+        cells[(row["year"], info.category)].append((co2e, per_key[row["key"]]))
     rows = []
     totals: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for (year, category), items in sorted(cells.items()):

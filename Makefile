@@ -1,0 +1,33 @@
+# The two commands a new machine needs (see README):
+#   make demo   — set up, then run the platform's main job on the embedded default
+#   make test   — set up, then run every check CI runs
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+.PHONY: setup demo test lint bench
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/citycarbon demo
+
+lint: $(STAMP)
+	$(BIN)/python scripts/build_refdata.py --check
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/inventory.py --rows 1000000
+	$(BIN)/python bench/inventory.py --rows 10000000

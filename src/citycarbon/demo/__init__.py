@@ -1,0 +1,1 @@
+"""The demo city (synthetic data shaped like Zhenjiang)."""
