@@ -32,22 +32,64 @@ from citycarbon.accounting.registry import MethodContext, method_for
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 
 ENERGY_CATEGORIES = [
-    "1.A.1.a", "1.A.1.b", "1.A.1.c",
+    "1.A.1.a",
+    "1.A.1.b",
+    "1.A.1.c",
     *[f"1.A.2.{c}" for c in "abcdefghijklm"],
-    "1.A.3.a", "1.A.3.b", "1.A.3.c", "1.A.3.d", "1.A.3.e",
-    "1.A.4.a", "1.A.4.b", "1.A.4.c", "1.A.5",
+    "1.A.3.a",
+    "1.A.3.b",
+    "1.A.3.c",
+    "1.A.3.d",
+    "1.A.3.e",
+    "1.A.4.a",
+    "1.A.4.b",
+    "1.A.4.c",
+    "1.A.5",
     *[f"1.A.2.{c}.{i}" for c in "abc" for i in range(1, 8)],
-    "1.A.1.a.i", "1.A.1.a.ii", "1.A.1.a.iii", "1.A.4.c.i", "1.A.4.c.ii", "1.A.4.c.iii",
+    "1.A.1.a.i",
+    "1.A.1.a.ii",
+    "1.A.1.a.iii",
+    "1.A.4.c.i",
+    "1.A.4.c.ii",
+    "1.A.4.c.iii",
 ]
-INDIRECT = {"IND.1": ("electricity", "MWh"), "IND.2": ("heat", "GJ"), "IND.3": ("electricity", "MWh")}
-FUELS = [("raw_coal", "t"), ("coke", "t"), ("crude_oil", "t"), ("fuel_oil", "t"),
-         ("gasoline", "t"), ("kerosene", "t"), ("diesel", "t"), ("lpg", "t"),
-         ("refinery_gas", "t"), ("natural_gas", "10^4 Nm3"), ("washed_coal", "t"),
-         ("anthracite", "t"), ("lignite", "t"), ("other_bituminous_coal", "t"),
-         ("coke_oven_gas", "10^4 Nm3"), ("naphtha", "t"), ("petroleum_coke", "t"),
-         ("jet_kerosene", "t")]
-REGIONS = ["321102", "321111", "321112", "321181", "321182", "321183",
-           "321101", "321171", "321172", "321173"]
+INDIRECT = {
+    "IND.1": ("electricity", "MWh"),
+    "IND.2": ("heat", "GJ"),
+    "IND.3": ("electricity", "MWh"),
+}
+FUELS = [
+    ("raw_coal", "t"),
+    ("coke", "t"),
+    ("crude_oil", "t"),
+    ("fuel_oil", "t"),
+    ("gasoline", "t"),
+    ("kerosene", "t"),
+    ("diesel", "t"),
+    ("lpg", "t"),
+    ("refinery_gas", "t"),
+    ("natural_gas", "10^4 Nm3"),
+    ("washed_coal", "t"),
+    ("anthracite", "t"),
+    ("lignite", "t"),
+    ("other_bituminous_coal", "t"),
+    ("coke_oven_gas", "10^4 Nm3"),
+    ("naphtha", "t"),
+    ("petroleum_coke", "t"),
+    ("jet_kerosene", "t"),
+]
+REGIONS = [
+    "321102",
+    "321111",
+    "321112",
+    "321181",
+    "321182",
+    "321183",
+    "321101",
+    "321171",
+    "321172",
+    "321173",
+]
 YEARS = list(range(2015, 2025))
 
 
@@ -63,10 +105,12 @@ def generate(rows: int, seed: int = 7) -> pa.Table:
     category = rng.integers(0, 50, rows, dtype=np.int8)
     fuel = rng.integers(0, len(FUELS), rows, dtype=np.int8)
     n_energy = 50 - len(INDIRECT)
-    fuel = np.where(category < n_energy, fuel,
-                    np.where(category == n_energy + 1, len(FUELS) + 1, len(FUELS))).astype(np.int8)
+    fuel = np.where(
+        category < n_energy, fuel, np.where(category == n_energy + 1, len(FUELS) + 1, len(FUELS))
+    ).astype(np.int8)
     unit_of_activity = np.asarray(
-        [units.index(u) for _, u in FUELS] + [units.index("MWh"), units.index("GJ")], np.int8)
+        [units.index(u) for _, u in FUELS] + [units.index("MWh"), units.index("GJ")], np.int8
+    )
     year = rng.integers(0, len(YEARS), rows).astype(np.int16) + YEARS[0]
     month = rng.integers(1, 13, rows, dtype=np.int8)
     quantity = rng.gamma(2.0, 50.0, rows)
@@ -75,29 +119,30 @@ def generate(rows: int, seed: int = 7) -> pa.Table:
     def dictionary(indices: np.ndarray, values: list[str] | pa.Array) -> pa.DictionaryArray:
         return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(values, pa.string()))
 
-    return pa.table({
-        "year": pa.array(year),
-        "period": pa.array(month),
-        "region": dictionary(region, REGIONS),
-        "entity": dictionary(entity, entities),
-        "category": dictionary(category, categories),
-        "activity": dictionary(fuel, activities),
-        "quantity": pa.array(quantity),
-        "unit": dictionary(unit_of_activity[fuel], units),
-    })
+    return pa.table(
+        {
+            "year": pa.array(year),
+            "period": pa.array(month),
+            "region": dictionary(region, REGIONS),
+            "entity": dictionary(entity, entities),
+            "category": dictionary(category, categories),
+            "activity": dictionary(fuel, activities),
+            "quantity": pa.array(quantity),
+            "unit": dictionary(unit_of_activity[fuel], units),
+        }
+    )
 
 
-def coefficient_table(table: pa.Table, factors, gwp) -> pa.Table:  # noqa: ANN001
+def coefficient_table(table: pa.Table, factors, gwp) -> pa.Table:
     """Per (category, activity, unit, year): t CO2e and tce per unit, from the same methods
     (the reference engine is given these for free)."""
     rows = []
     categories = table.column("category").combine_chunks().dictionary.to_pylist()
     for category in categories:
-        for activity, unit in ([INDIRECT[category]] if category in INDIRECT else FUELS):
+        for activity, unit in [INDIRECT[category]] if category in INDIRECT else FUELS:
             for year in YEARS:
                 # the engine runs with strict=False: a missing grid year uses the nearest
-                context = MethodContext(category, activity, unit, year, factors,
-                                        year_fallback=True)
+                context = MethodContext(category, activity, unit, year, factors, year_fallback=True)
                 linear = method_for(category).linear
                 assert linear is not None
                 result = linear(context, 1.0)
@@ -107,7 +152,7 @@ def coefficient_table(table: pa.Table, factors, gwp) -> pa.Table:  # noqa: ANN00
     return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
 
 
-def run_engine(table: pa.Table, factors, gwp):  # noqa: ANN001, ANN201
+def run_engine(table: pa.Table, factors, gwp):
     return compute_inventory(table, factors, gwp, strict=False)
 
 
@@ -185,21 +230,37 @@ def main() -> None:
         by_region, by_entity = run_duckdb(connection)
         duck_times.append(time.perf_counter() - start)
     assert result is not None
-    engine_total = sum(v for v, g in zip(result.cube.column("value").to_pylist(),
-                                         result.cube.column("gas").to_pylist(), strict=True)
-                       if g == "CO2e")
+    engine_total = sum(
+        v
+        for v, g in zip(
+            result.cube.column("value").to_pylist(),
+            result.cube.column("gas").to_pylist(),
+            strict=True,
+        )
+        if g == "CO2e"
+    )
     duck_total = float(np.sum(by_region.column("co2e").to_numpy()))
-    entity_total = float(np.sum(result.entity_table.column("direct_co2e_t").to_numpy())
-                         + np.sum(result.entity_table.column("indirect_co2e_t").to_numpy()))
+    duck_entity = float(np.sum(by_entity.column("co2e").to_numpy()))
+    entity_total = float(
+        np.sum(result.entity_table.column("direct_co2e_t").to_numpy())
+        + np.sum(result.entity_table.column("indirect_co2e_t").to_numpy())
+    )
     engine_s, duck_s = statistics.median(engine_times), statistics.median(duck_times)
     print(f"rows={args.rows:,} input_columns={input_bytes / 1e6:.1f} MB")
     print(f"engine_s={engine_s:.3f} (runs: {', '.join(f'{t:.3f}' for t in engine_times)})")
-    print(f"duckdb_s={duck_s:.3f} (runs: {', '.join(f'{t:.3f}' for t in duck_times)}; "
-          f"threads={args.threads})")
-    print(f"engine_peak_extra_memory={max(peaks) / 1e6:.1f} MB "
-          f"= {max(peaks) / input_bytes:.2f}x input columns")
-    print(f"totals: engine={engine_total:.6e} duckdb={duck_total:.6e} "
-          f"entity_view={entity_total:.6e} rel_diff={abs(engine_total / duck_total - 1):.2e}")
+    print(
+        f"duckdb_s={duck_s:.3f} (runs: {', '.join(f'{t:.3f}' for t in duck_times)}; "
+        f"threads={args.threads})"
+    )
+    print(
+        f"engine_peak_extra_memory={max(peaks) / 1e6:.1f} MB "
+        f"= {max(peaks) / input_bytes:.2f}x input columns"
+    )
+    print(
+        f"totals: engine={engine_total:.6e} duckdb={duck_total:.6e} "
+        f"entity_view={entity_total:.6e} duckdb_entity={duck_entity:.6e} "
+        f"rel_diff={abs(engine_total / duck_total - 1):.2e}"
+    )
     print(f"ratio_vs_duckdb={engine_s / duck_s:.3f}")
 
 

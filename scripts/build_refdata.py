@@ -27,11 +27,27 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "refdata-src"
 PACKAGE = ROOT / "src" / "citycarbon" / "refdata"
 COLUMNS = [
-    "factor_id", "parameter", "subject", "qualifier", "value", "unit",
-    "uncertainty_low_pct", "uncertainty_high_pct", "label_zh", "label_en", "note",
+    "factor_id",
+    "parameter",
+    "subject",
+    "qualifier",
+    "value",
+    "unit",
+    "uncertainty_low_pct",
+    "uncertainty_high_pct",
+    "label_zh",
+    "label_en",
+    "note",
 ]
 META_KEYS = [
-    "title_zh", "title_en", "document", "edition", "table_number", "licence", "status", "url",
+    "title_zh",
+    "title_en",
+    "document",
+    "edition",
+    "table_number",
+    "licence",
+    "status",
+    "url",
     "notes",
 ]
 
@@ -44,14 +60,25 @@ def gwp_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
     import globalwarmingpotentials as gwp_package
 
     rows = []
-    for package_set, short in (("SARGWP100", "SAR"), ("AR4GWP100", "AR4"),
-                               ("AR5GWP100", "AR5"), ("AR6GWP100", "AR6")):
+    for package_set, short in (
+        ("SARGWP100", "SAR"),
+        ("AR4GWP100", "AR4"),
+        ("AR5GWP100", "AR5"),
+        ("AR6GWP100", "AR6"),
+    ):
         for gas, value in sorted(gwp_package.data[package_set].items()):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 continue
-            rows.append({"parameter": "gwp100", "subject": gas, "qualifier": short,
-                         "value": float(value), "unit": "dimensionless",
-                         "note": f"globalwarmingpotentials=={gwp_package.__version__} {package_set}"})
+            rows.append(
+                {
+                    "parameter": "gwp100",
+                    "subject": gas,
+                    "qualifier": short,
+                    "value": float(value),
+                    "unit": "dimensionless",
+                    "note": f"globalwarmingpotentials=={gwp_package.__version__} {package_set}",
+                }
+            )
     rows.extend({"parameter": "gwp100", **extra} for extra in spec.get("extra_rows", []))
     return rows
 
@@ -88,14 +115,21 @@ def render_table(table_id: str, rows: list[dict[str, Any]]) -> str:
             raise SystemExit(f"{table_id}: non-finite value for {key}")
         units.parse(str(row["unit"]))  # fails loudly on a unit the registry cannot read
         factor_id = ":".join([table_id, parameter, subject] + ([qualifier] if qualifier else []))
-        writer.writerow({
-            "factor_id": factor_id, "parameter": parameter, "subject": subject,
-            "qualifier": qualifier, "value": repr(value), "unit": row["unit"],
-            "uncertainty_low_pct": _opt(row.get("uncertainty_low_pct")),
-            "uncertainty_high_pct": _opt(row.get("uncertainty_high_pct")),
-            "label_zh": row.get("label_zh", "") or "", "label_en": row.get("label_en", "") or "",
-            "note": row.get("note", "") or "",
-        })
+        writer.writerow(
+            {
+                "factor_id": factor_id,
+                "parameter": parameter,
+                "subject": subject,
+                "qualifier": qualifier,
+                "value": repr(value),
+                "unit": row["unit"],
+                "uncertainty_low_pct": _opt(row.get("uncertainty_low_pct")),
+                "uncertainty_high_pct": _opt(row.get("uncertainty_high_pct")),
+                "label_zh": row.get("label_zh", "") or "",
+                "label_en": row.get("label_en", "") or "",
+                "note": row.get("note", "") or "",
+            }
+        )
     return out.getvalue()
 
 
@@ -133,8 +167,11 @@ def build() -> dict[str, str]:
             raise SystemExit(f"{source.name}: table_id {table_id!r} must match the file name")
         content = render_table(table_id, expand_rows(spec))
         files[f"tables/{table_id}.csv"] = content
-        entry = {"table_id": table_id, "kind": "factors",
-                 **{k: str(spec.get(k, "")) for k in META_KEYS}}
+        entry = {
+            "table_id": table_id,
+            "kind": "factors",
+            **{k: str(spec.get(k, "")) for k in META_KEYS},
+        }
         entry["refinement_2019"] = bool(spec.get("refinement_2019", False))
         entry["rows"] = content.count("\n") - 1
         entry["sha256"] = hashlib.sha256(content.encode("utf-8")).hexdigest()
@@ -146,8 +183,11 @@ def build() -> dict[str, str]:
             raise SystemExit(f"{source.name}: table_id {table_id!r} must match the file name")
         content = render_codelist(table_id, spec)
         files[f"tables/{table_id}.csv"] = content
-        entry = {"table_id": table_id, "kind": "codelist",
-                 **{k: str(spec.get(k, "")) for k in META_KEYS}}
+        entry = {
+            "table_id": table_id,
+            "kind": "codelist",
+            **{k: str(spec.get(k, "")) for k in META_KEYS},
+        }
         entry["rows"] = content.count("\n") - 1
         entry["sha256"] = hashlib.sha256(content.encode("utf-8")).hexdigest()
         tables.append(entry)
@@ -161,22 +201,34 @@ def build() -> dict[str, str]:
                 raise SystemExit(f"factor set {factor_set['name']}: unknown table {pattern}")
             expanded.extend(m for m in matches if m not in expanded)
         factor_set["tables"] = expanded
-    catalogue = {"schema": 1, "columns": COLUMNS, "tables": tables,
-                 "factor_sets": sets["factor_sets"], "default_factor_set": sets["default"]}
+    catalogue = {
+        "schema": 1,
+        "columns": COLUMNS,
+        "tables": tables,
+        "factor_sets": sets["factor_sets"],
+        "default_factor_set": sets["default"],
+    }
     files["catalogue.json"] = json.dumps(catalogue, ensure_ascii=False, indent=1) + "\n"
     return files
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true",
-                        help="fail if the packaged files differ from a fresh build")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the packaged files differ from a fresh build"
+    )
     args = parser.parse_args()
     files = build()
-    stale = [p for p, c in files.items()
-             if not (PACKAGE / p).exists() or (PACKAGE / p).read_text(encoding="utf-8") != c]
-    extra = [p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "tables").glob("*.csv")
-             if p.relative_to(PACKAGE).as_posix() not in files]
+    stale = [
+        p
+        for p, c in files.items()
+        if not (PACKAGE / p).exists() or (PACKAGE / p).read_text(encoding="utf-8") != c
+    ]
+    extra = [
+        p.relative_to(PACKAGE).as_posix()
+        for p in (PACKAGE / "tables").glob("*.csv")
+        if p.relative_to(PACKAGE).as_posix() not in files
+    ]
     if args.check:
         for path in stale + extra:
             print(f"out of date or edited by hand: {path}")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,11 +18,18 @@ from rich.table import Table
 
 from citycarbon.errors import CitycarbonError, InputDataError
 
-app = typer.Typer(help="citycarbon — 低碳城市建设管理平台 / low-carbon city management platform",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+if TYPE_CHECKING:
+    from citycarbon.accounting.inventory_result import InventoryResult
+
+app = typer.Typer(
+    help="citycarbon — 低碳城市建设管理平台 / low-carbon city management platform",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 inventory_app = typer.Typer(help="温室气体清单 / GHG inventory", no_args_is_help=True)
-refdata_app = typer.Typer(help="参考数据（排放因子库）/ reference data (factor library)",
-                          no_args_is_help=True)
+refdata_app = typer.Typer(
+    help="参考数据（排放因子库）/ reference data (factor library)", no_args_is_help=True
+)
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(refdata_app, name="refdata")
 console = Console()
@@ -30,13 +37,13 @@ err = Console(stderr=True)
 _state = {"lang": "zh"}
 
 
-class By(str, Enum):
+class By(StrEnum):
     category = "category"
     region = "region"
     entity = "entity"
 
 
-class Classification(str, Enum):
+class Classification(StrEnum):
     ipcc2006 = "ipcc2006"
     cn_provincial = "cn_provincial"
     gpc = "gpc"
@@ -50,19 +57,24 @@ def main(lang: Annotated[str, typer.Option(help="zh 或 en / zh or en")] = "zh")
 def _fail(exc: CitycarbonError) -> None:
     lang = _state["lang"]
     if isinstance(exc, InputDataError):
-        err.print(f"[red]{'输入数据有误' if lang == 'zh' else 'invalid input data'}"
-                  f" ({len(exc.issues)})[/red]")
+        err.print(
+            f"[red]{'输入数据有误' if lang == 'zh' else 'invalid input data'}"
+            f" ({len(exc.issues)})[/red]"
+        )
         for issue in exc.issues[:100]:
             other = "en" if lang == "zh" else "zh"
-            err.print(f"  {issue.describe(lang)}\n    {issue.reason.text(other)}", markup=False,
-                      highlight=False)
+            err.print(
+                f"  {issue.describe(lang)}\n    {issue.reason.text(other)}",
+                markup=False,
+                highlight=False,
+            )
     else:
         err.print(exc.message.text(lang), markup=False)
         err.print(exc.message.text("en" if _state["lang"] == "zh" else "zh"), markup=False)
     raise typer.Exit(code=2)
 
 
-def _compute(path: Path, factor_set: str | None, gwp: str, strict: bool):  # noqa: ANN202
+def _compute(path: Path, factor_set: str | None, gwp: str, strict: bool) -> InventoryResult:
     from citycarbon.accounting import methods
     from citycarbon.accounting.inventory import compute_inventory
     from citycarbon.io.activity_files import read_activity
@@ -70,15 +82,17 @@ def _compute(path: Path, factor_set: str | None, gwp: str, strict: bool):  # noq
 
     methods.load_all()
     table = read_activity(path)
-    return compute_inventory(table, load_factor_set(factor_set), load_gwp(gwp), strict=strict,
-                             file=str(path))
+    return compute_inventory(
+        table, load_factor_set(factor_set), load_gwp(gwp), strict=strict, file=str(path)
+    )
 
 
-def _print_warnings(result) -> None:  # noqa: ANN001
+def _print_warnings(result: InventoryResult) -> None:
     lang = _state["lang"]
     if result.warnings:
-        err.print(f"[yellow]{'警告' if lang == 'zh' else 'warnings'} ({len(result.warnings)})"
-                  "[/yellow]")
+        err.print(
+            f"[yellow]{'警告' if lang == 'zh' else 'warnings'} ({len(result.warnings)})[/yellow]"
+        )
         for issue in result.warnings:
             err.print(f"  {issue.describe(lang)}", markup=False, highlight=False)
 
@@ -90,11 +104,13 @@ def inventory_compute(
     by: Annotated[By, typer.Option(help="汇总维度 / aggregate by")] = By.category,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="输出 CSV/Parquet")] = None,
     factor_set: Annotated[str | None, typer.Option(help="因子集 name@version")] = None,
-    classification: Annotated[Classification, typer.Option(
-        help="类别体系 / category classification (for --by category)")] =
-        Classification.ipcc2006,
-    strict: Annotated[bool, typer.Option(
-        help="严格模式：非致命问题也报错 / strict: non-fatal problems are errors too")] = True,
+    classification: Annotated[
+        Classification, typer.Option(help="类别体系 / category classification (for --by category)")
+    ] = Classification.ipcc2006,
+    strict: Annotated[
+        bool,
+        typer.Option(help="严格模式：非致命问题也报错 / strict: non-fatal problems are errors too"),
+    ] = True,
 ) -> None:
     """计算清单 / compute an inventory from activity records."""
     from citycarbon.accounting import views
@@ -107,8 +123,7 @@ def inventory_compute(
         _fail(exc)
         return
     if by is By.category:
-        table = views.category_totals(result, load_category_tree("ipcc2006"),
-                                      classification.value)
+        table = views.category_totals(result, load_category_tree("ipcc2006"), classification.value)
     elif by is By.region:
         table = views.region_totals(result)
     else:
@@ -118,24 +133,38 @@ def inventory_compute(
         write_table(table, output)
     _print_summary(result)
     if output is not None:
-        console.print(f"{'已写入' if _state['lang'] == 'zh' else 'written'}: {output} "
-                      f"({table.num_rows} rows)")
+        console.print(
+            f"{'已写入' if _state['lang'] == 'zh' else 'written'}: {output} ({table.num_rows} rows)"
+        )
 
 
-def _print_summary(result) -> None:  # noqa: ANN001
+def _print_summary(result: InventoryResult) -> None:
     zh = _state["lang"] == "zh"
-    grid = Table(title=("清单汇总" if zh else "inventory summary")
-                 + f" — {result.factor_set}, GWP {result.gwp_set}")
-    for column in (("年份", "year"), ("直接排放 tCO2e", "direct tCO2e"),
-                   ("碳汇 tCO2e", "sinks tCO2e"), ("调入电力 tCO2e", "net import tCO2e"),
-                   ("总排放 tCO2e", "gross tCO2e"), ("净排放 tCO2e", "net tCO2e"),
-                   ("能源消费 tce", "energy tce")):
+    grid = Table(
+        title=("清单汇总" if zh else "inventory summary")
+        + f" — {result.factor_set}, GWP {result.gwp_set}"
+    )
+    for column in (
+        ("年份", "year"),
+        ("直接排放 tCO2e", "direct tCO2e"),
+        ("碳汇 tCO2e", "sinks tCO2e"),
+        ("调入电力 tCO2e", "net import tCO2e"),
+        ("总排放 tCO2e", "gross tCO2e"),
+        ("净排放 tCO2e", "net tCO2e"),
+        ("能源消费 tce", "energy tce"),
+    ):
         grid.add_column(column[0] if zh else column[1], justify="right")
     for year in result.years:
         t = result.totals(year)
-        grid.add_row(str(year), f"{t['direct_co2e_t']:,.0f}", f"{t['sink_co2e_t']:,.0f}",
-                     f"{t['indirect_net_import_co2e_t']:,.0f}", f"{t['gross_co2e_t']:,.0f}",
-                     f"{t['net_co2e_t']:,.0f}", f"{t['energy_total_tce']:,.0f}")
+        grid.add_row(
+            str(year),
+            f"{t['direct_co2e_t']:,.0f}",
+            f"{t['sink_co2e_t']:,.0f}",
+            f"{t['indirect_net_import_co2e_t']:,.0f}",
+            f"{t['gross_co2e_t']:,.0f}",
+            f"{t['net_co2e_t']:,.0f}",
+            f"{t['energy_total_tce']:,.0f}",
+        )
     console.print(grid)
 
 
@@ -153,8 +182,9 @@ def inventory_recalc(
     from citycarbon.io.activity_files import write_table
 
     try:
-        diff = recalculation(_compute(activity, before, gwp, strict),
-                             _compute(activity, after, gwp, strict))
+        diff = recalculation(
+            _compute(activity, before, gwp, strict), _compute(activity, after, gwp, strict)
+        )
     except CitycarbonError as exc:
         _fail(exc)
         return
@@ -166,9 +196,15 @@ def inventory_recalc(
     for row in diff.to_pylist():
         if row["gas"] == "CO2e" and row["difference"]:
             pct = row["difference_pct"]
-            grid.add_row(str(row["year"]), row["scope"], row["category"], row["gas"],
-                         f"{row['before']:,.1f}", f"{row['after']:,.1f}",
-                         "-" if pct is None else f"{pct:+.2f}%")
+            grid.add_row(
+                str(row["year"]),
+                row["scope"],
+                row["category"],
+                row["gas"],
+                f"{row['before']:,.1f}",
+                f"{row['after']:,.1f}",
+                "-" if pct is None else f"{pct:+.2f}%",
+            )
     console.print(grid)
 
 
@@ -217,8 +253,12 @@ def inventory_uncertainty(
     for name in ("year", "category", "co2e_t", "uncertainty_pct"):
         grid.add_column(name)
     for row in table.to_pylist():
-        grid.add_row(str(row["year"]), row["category"], f"{row['co2e_t']:,.0f}",
-                     f"±{row['uncertainty_pct']:.1f}%")
+        grid.add_row(
+            str(row["year"]),
+            row["category"],
+            f"{row['co2e_t']:,.0f}",
+            f"±{row['uncertainty_pct']:.1f}%",
+        )
     console.print(grid)
 
 
@@ -232,12 +272,20 @@ def refdata_list() -> None:
     for name in ("table_id", "title", "edition", "table", "status", "rows"):
         grid.add_column(name)
     for t in catalogue()["tables"]:
-        grid.add_row(t["table_id"], t["title_zh"] if zh else t["title_en"], t["edition"][:40],
-                     t["table_number"][:30], t["status"][:40], str(t["rows"]))
+        grid.add_row(
+            t["table_id"],
+            t["title_zh"] if zh else t["title_en"],
+            t["edition"][:40],
+            t["table_number"][:30],
+            t["status"][:40],
+            str(t["rows"]),
+        )
     console.print(grid)
     for spec in catalogue()["factor_sets"]:
-        console.print(f"{spec['name']}@{spec['version']}: "
-                      f"{spec['description_zh'] if zh else spec['description_en']}")
+        console.print(
+            f"{spec['name']}@{spec['version']}: "
+            f"{spec['description_zh'] if zh else spec['description_en']}"
+        )
 
 
 @refdata_app.command("show")
@@ -249,17 +297,31 @@ def refdata_show(table_id: Annotated[str, typer.Argument()]) -> None:
     if info is None:
         err.print(f"未知的表 / unknown table: {table_id}")
         raise typer.Exit(code=2)
-    for key in ("title_zh", "title_en", "document", "edition", "table_number", "licence",
-                "status", "url", "notes", "sha256"):
+    for key in (
+        "title_zh",
+        "title_en",
+        "document",
+        "edition",
+        "table_number",
+        "licence",
+        "status",
+        "url",
+        "notes",
+        "sha256",
+    ):
         console.print(f"[bold]{key}[/bold]: {info.get(key, '')}", highlight=False)
     if info.get("kind") == "codelist":
         for row in load_codelist(table_id):
             console.print(" | ".join(row.values()), markup=False, highlight=False)
         return
     for f in load_table(table_id):
-        console.print(f"{f.factor_id} = {f.value} {f.unit}"
-                      + (f" ±{f.uncertainty_pct}%" if f.uncertainty_pct is not None else "")
-                      + (f"  {f.label_zh}" if f.label_zh else ""), markup=False, highlight=False)
+        console.print(
+            f"{f.factor_id} = {f.value} {f.unit}"
+            + (f" ±{f.uncertainty_pct}%" if f.uncertainty_pct is not None else "")
+            + (f"  {f.label_zh}" if f.label_zh else ""),
+            markup=False,
+            highlight=False,
+        )
 
 
 @refdata_app.command("validate")
@@ -272,8 +334,9 @@ def refdata_validate() -> None:
         err.print(problem, markup=False)
     if problems:
         raise typer.Exit(code=1)
-    console.print(f"OK: {len(catalogue()['tables'])} tables, "
-                  f"{len(catalogue()['factor_sets'])} factor sets")
+    console.print(
+        f"OK: {len(catalogue()['tables'])} tables, {len(catalogue()['factor_sets'])} factor sets"
+    )
 
 
 @refdata_app.command("cases")
@@ -288,12 +351,16 @@ def refdata_cases(path: Annotated[Path, typer.Argument(help="reference cases JSO
     for outcome in map(run_case, cases):
         ok = outcome.passed
         failed += not ok
-        console.print(f"{'PASS' if ok else 'FAIL'} {outcome.case_id} [{outcome.adapter}]"
-                      + (f" {outcome.error}" if outcome.error else ""), markup=False)
+        console.print(
+            f"{'PASS' if ok else 'FAIL'} {outcome.case_id} [{outcome.adapter}]"
+            + (f" {outcome.error}" if outcome.error else ""),
+            markup=False,
+        )
         for c in outcome.comparisons:
             if not c.passed:
-                console.print(f"    {c.key}: expected {c.expected}, computed {c.computed}",
-                              markup=False)
+                console.print(
+                    f"    {c.key}: expected {c.expected}, computed {c.computed}", markup=False
+                )
     console.print(f"{len(cases) - failed}/{len(cases)} passed")
     if failed:
         raise typer.Exit(code=1)
@@ -301,14 +368,15 @@ def refdata_cases(path: Annotated[Path, typer.Argument(help="reference cases JSO
 
 @app.command("demo")
 def demo(
-    data_dir: Annotated[Path, typer.Option(help="数据目录 / data directory")] =
-        Path.home() / ".citycarbon" / "demo",
+    data_dir: Annotated[
+        Path | None, typer.Option(help="数据目录（默认 ~/.citycarbon/demo）/ data directory")
+    ] = None,
     gwp: Annotated[str, typer.Option()] = "AR5",
 ) -> None:
     """演示城市（镇江，合成数据）/ the demo city (Zhenjiang, synthetic data)."""
     from citycarbon.demo.run import run_demo
 
     try:
-        run_demo(data_dir, gwp, console, _state["lang"])
+        run_demo(data_dir or Path.home() / ".citycarbon" / "demo", gwp, console, _state["lang"])
     except CitycarbonError as exc:
         _fail(exc)

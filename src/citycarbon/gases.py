@@ -15,17 +15,28 @@ from citycarbon.errors import GwpMixError, Message, ReferenceDataError
 
 # Accepted spellings of GWP-set names, mapped to the canonical short name.
 GWP_SET_ALIASES: dict[str, str] = {
-    "SAR": "SAR", "SARGWP100": "SAR",
-    "AR4": "AR4", "AR4GWP100": "AR4",
-    "AR5": "AR5", "AR5GWP100": "AR5",
-    "AR6": "AR6", "AR6GWP100": "AR6",
+    "SAR": "SAR",
+    "SARGWP100": "SAR",
+    "AR4": "AR4",
+    "AR4GWP100": "AR4",
+    "AR5": "AR5",
+    "AR5GWP100": "AR5",
+    "AR6": "AR6",
+    "AR6GWP100": "AR6",
 }
 
 # Gas spellings mapped to canonical codes (the codes of the globalwarmingpotentials package).
 GAS_ALIASES: dict[str, str] = {
-    "HFC-23": "HFC23", "HFC-32": "HFC32", "HFC-125": "HFC125", "HFC-134a": "HFC134a",
-    "HFC-143a": "HFC143a", "HFC-152a": "HFC152a", "HFC-227ea": "HFC227ea",
-    "HCFC-22": "HCFC22", "c-C4F8": "cC4F8", "CH4_fossil": "CH4_fossil",
+    "HFC-23": "HFC23",
+    "HFC-32": "HFC32",
+    "HFC-125": "HFC125",
+    "HFC-134a": "HFC134a",
+    "HFC-143a": "HFC143a",
+    "HFC-152a": "HFC152a",
+    "HFC-227ea": "HFC227ea",
+    "HCFC-22": "HCFC22",
+    "c-C4F8": "cC4F8",
+    "CH4_fossil": "CH4_fossil",
     "CH4_non_fossil": "CH4_nonfossil",
 }
 

@@ -25,7 +25,9 @@ import pint
 
 from citycarbon.errors import Message, UnitError
 
-ureg = pint.UnitRegistry(on_redefinition="ignore", cache_folder=None)
+ureg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
+    on_redefinition="ignore", cache_folder=None
+)
 for _definition in (
     "calorie = 4.1868 * joule = cal = calorie_IT",
     "kgce = 29.3076 * megajoule",
@@ -90,14 +92,20 @@ _TEN_THOUSAND = re.compile(r"10\^4\s*")
 
 
 @lru_cache(maxsize=4096)
-def parse(unit: str) -> pint.Quantity:
+def parse(unit: str) -> pint.Quantity:  # type: ignore[type-arg]
     """Parse a unit text (including Chinese spellings) into a quantity of 1 such unit."""
     text = _TEN_THOUSAND.sub("万", unit.strip())
     expression = UNIT_ALIASES.get(text, text)
     try:
         parsed = ureg.parse_expression(expression)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
-            TypeError, AttributeError, SyntaxError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        SyntaxError,
+    ) as exc:
         raise UnitError(
             Message(zh=f"无法识别的单位：{unit!r}", en=f"unknown unit: {unit!r}"), field="unit"
         ) from exc
@@ -147,7 +155,8 @@ def product_factor(quantity_unit: str, coefficient_unit: str, target_unit: str) 
     except pint.errors.DimensionalityError as exc:
         raise UnitError(
             Message(
-                zh=f"单位量纲不符：{quantity_unit!r} × {coefficient_unit!r} 不能换算为 {target_unit!r}",
+                zh=f"单位量纲不符：{quantity_unit!r} × {coefficient_unit!r} "
+                f"不能换算为 {target_unit!r}",
                 en=f"wrong unit dimension: {quantity_unit!r} × {coefficient_unit!r} "
                 f"cannot be converted to {target_unit!r}",
             ),

@@ -34,7 +34,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from citycarbon import units
-from citycarbon.accounting.params import FRACTION, activity, constant, resolve
+from citycarbon.accounting.params import (
+    FRACTION,
+    NON_NEGATIVE,
+    Bounds,
+    activity,
+    constant,
+    resolve,
+)
 from citycarbon.accounting.registry import MethodContext, MethodSpec, register
 from citycarbon.errors import FactorNotFoundError, Message
 from citycarbon.refdata.model import FactorSet
@@ -45,8 +52,12 @@ DAYS_PER_YEAR = 365.0
 DEVELOPED_REGIONS = frozenset(
     {"north_america", "western_europe", "eastern_europe", "oceania", "russia"}
 )
-REGION_PARENT = {"northern_africa": "africa", "sub_saharan_africa": "africa",
-                 "russia": "eastern_europe", "china": "asia"}
+REGION_PARENT = {
+    "northern_africa": "africa",
+    "sub_saharan_africa": "africa",
+    "russia": "eastern_europe",
+    "china": "asia",
+}
 # Manure N2O of these systems is not reported under 3.A.2: pasture/range/paddock N goes to
 # managed soils (3.C.4, EF3PRP) and manure burned for fuel to energy (1.A).
 NO_MANURE_N2O_SYSTEMS = frozenset({"pasture", "burned"})
@@ -131,14 +142,61 @@ def region_chain(region: str) -> list[str]:
     return chain
 
 
-def first_qualifier(factors: FactorSet, parameter: str, subject: str,
-                    candidates: Iterable[str]) -> str:
+def first_qualifier(
+    factors: FactorSet, parameter: str, subject: str, candidates: Iterable[str]
+) -> str:
     """The first candidate qualifier under which ``factors`` holds ``parameter/subject``."""
     present = set(factors.qualifiers(parameter, subject))
     for candidate in candidates:
         if candidate in present:
             return candidate
     return ""
+
+
+def code_chain(code: str) -> list[str]:
+    """A code and its parents: ``cattle_dairy_hp`` → cattle_dairy_hp, cattle_dairy, cattle
+    (sub-categories fall back to their category's default)."""
+    chain = [code]
+    while "_" in code:
+        code = code.rsplit("_", 1)[0]
+        chain.append(code)
+    return chain
+
+
+def lookup(
+    ctx: MethodContext,
+    name: str,
+    unit: str,
+    subjects: list[str],
+    qualifiers: list[str],
+    *,
+    bounds: Bounds = NON_NEGATIVE,
+) -> TracedValue:
+    """Override, else the first (subject, qualifier) pair that the factor set holds exactly,
+    else the usual fallback of the first subject (generic qualifier, wildcard subject)."""
+    if name not in ctx.overrides:
+        for subject in subjects:
+            present = set(ctx.factors.qualifiers(name, subject))
+            for qualifier in qualifiers:
+                if qualifier in present:
+                    return resolve(
+                        ctx.factors,
+                        None,
+                        name,
+                        unit,
+                        subject=subject,
+                        qualifier=qualifier,
+                        bounds=bounds,
+                    )
+    return resolve(
+        ctx.factors,
+        ctx.overrides,
+        name,
+        unit,
+        subject=subjects[0],
+        qualifier=qualifiers[0] if qualifiers else "",
+        bounds=bounds,
+    )
 
 
 def heads_of(ctx: MethodContext, quantity: float) -> float:
@@ -150,9 +208,7 @@ def _kg_to_t(value: float) -> float:
 
 
 def _regional(ctx: MethodContext, name: str, unit: str, region: str) -> TracedValue:
-    qualifier = first_qualifier(ctx.factors, name, ctx.activity, region_chain(region))
-    return resolve(ctx.factors, ctx.overrides, name, unit, subject=ctx.activity,
-                   qualifier=qualifier)
+    return lookup(ctx, name, unit, code_chain(ctx.activity), region_chain(region))
 
 
 def excretion(ctx: MethodContext, kind: str, region: str) -> tuple[float, list[TracedValue]]:
@@ -173,52 +229,88 @@ class SystemShare:
     share: TracedValue
 
 
+def _explicit_share(ctx: MethodContext, region: str, system: str) -> TracedValue:
+    """Share of manure in the one system a record names: override, else 1 when no region
+    is given, else the region's default (0 when the region lists other systems only)."""
+    if "ms_share" in ctx.overrides:
+        return resolve(
+            ctx.factors,
+            ctx.overrides,
+            "ms_share",
+            "dimensionless",
+            subject=ctx.activity,
+            bounds=FRACTION,
+        )
+    if not region:
+        return constant("ms_share", 1.0, "dimensionless")
+    chain = [r for r in region_chain(region) if r not in ("developed", "developing", "")]
+    candidates = [f"{r}/{s}" for r in chain for s in code_chain(system)]
+    for animal in code_chain(ctx.activity):
+        present = set(ctx.factors.qualifiers("ms_share", animal))
+        for qualifier in candidates:
+            if qualifier in present:
+                return resolve(
+                    ctx.factors,
+                    None,
+                    "ms_share",
+                    "dimensionless",
+                    subject=animal,
+                    qualifier=qualifier,
+                )
+        if any(q.startswith(f"{r}/") for q in present for r in chain):
+            # the region's share table lists the animal but not this system: share 0
+            return constant("ms_share", 0.0, "dimensionless")
+    return resolve(
+        ctx.factors,
+        None,
+        "ms_share",
+        "dimensionless",
+        subject=ctx.activity,
+        qualifier=f"{region}/{system}",
+    )
+
+
 def system_shares(ctx: MethodContext, parts: dict[str, str]) -> list[SystemShare]:
     """The manure systems of a record and the share of manure in each."""
     region = parts.get("region", "")
     system = parts.get("system", "")
     if system:
-        if "ms_share" in ctx.overrides or not region:
-            if "ms_share" in ctx.overrides:
-                share = resolve(ctx.factors, ctx.overrides, "ms_share", "dimensionless",
-                                subject=ctx.activity, bounds=FRACTION)
-            else:
-                share = constant("ms_share", 1.0, "dimensionless")
-            return [SystemShare(system, share)]
-        chain = [r for r in region_chain(region) if r not in ("developed", "developing")]
-        qualifier = first_qualifier(ctx.factors, "ms_share", ctx.activity,
-                                    [f"{r}/{system}" if r else system for r in chain])
-        if not qualifier:
-            # the region's share table lists the animal but not this system: share 0
-            listed = [q for q in ctx.factors.qualifiers("ms_share", ctx.activity)
-                      if q.startswith(f"{region}/")]
-            if listed:
-                return [SystemShare(system, constant("ms_share", 0.0, "dimensionless"))]
-            qualifier = f"{region}/{system}"
-        return [SystemShare(system, resolve(ctx.factors, None, "ms_share", "dimensionless",
-                                            subject=ctx.activity, qualifier=qualifier))]
+        return [SystemShare(system, _explicit_share(ctx, region, system))]
     if not region:
-        raise FactorNotFoundError(Message(
-            zh=f"{ctx.activity}：未指定粪便管理方式（system=…）或区域（region=…）",
-            en=f"{ctx.activity}: give a manure system (system=…) or a region (region=…) "
-               "whose default system shares apply"))
+        raise FactorNotFoundError(
+            Message(
+                zh=f"{ctx.activity}：未指定粪便管理方式（system=…）或区域（region=…）",
+                en=f"{ctx.activity}: give a manure system (system=…) or a region (region=…) "
+                "whose default system shares apply",
+            )
+        )
     shares = []
-    for candidate in region_chain(region):
-        if candidate in ("developed", "developing", ""):
-            continue
-        prefix = f"{candidate}/"
-        for qualifier in ctx.factors.qualifiers("ms_share", ctx.activity):
-            if qualifier.startswith(prefix):
-                value = resolve(ctx.factors, None, "ms_share", "dimensionless",
-                                subject=ctx.activity, qualifier=qualifier)
-                if value.value > 0.0:
-                    shares.append(SystemShare(qualifier[len(prefix):], value))
-        if shares:
-            return shares
-    raise FactorNotFoundError(Message(
-        zh=f"因子集 {ctx.factors.ref} 中没有 {ctx.activity} 在 {region} 的粪便管理方式比例",
-        en=f"factor set {ctx.factors.ref} has no manure-system shares for {ctx.activity} "
-           f"in {region}"))
+    for animal in code_chain(ctx.activity):
+        for candidate in region_chain(region):
+            if candidate in ("developed", "developing", ""):
+                continue
+            prefix = f"{candidate}/"
+            for qualifier in ctx.factors.qualifiers("ms_share", animal):
+                if qualifier.startswith(prefix):
+                    value = resolve(
+                        ctx.factors,
+                        None,
+                        "ms_share",
+                        "dimensionless",
+                        subject=animal,
+                        qualifier=qualifier,
+                    )
+                    if value.value > 0.0:
+                        shares.append(SystemShare(qualifier[len(prefix) :], value))
+            if shares:
+                return shares
+    raise FactorNotFoundError(
+        Message(
+            zh=f"因子集 {ctx.factors.ref} 中没有 {ctx.activity} 在 {region} 的粪便管理方式比例",
+            en=f"factor set {ctx.factors.ref} has no manure-system shares for {ctx.activity} "
+            f"in {region}",
+        )
+    )
 
 
 def _moisture_for_climate(parts: dict[str, str]) -> str:
@@ -240,9 +332,12 @@ def enteric_fermentation(ctx: MethodContext, quantity: float) -> EmissionResult:
     ch4_kg = enteric_ch4(heads, ef.value)
     return EmissionResult(
         gases_t={"CH4": _kg_to_t(ch4_kg)},
-        trace=Trace(method="enteric_fermentation", equation="IPCC 2006 Vol.4 Eq. 10.19",
-                    inputs=(activity("population", quantity, ctx.unit), ef),
-                    intermediates=(TracedValue("ch4_kg", ch4_kg, "kg", "constant"),)),
+        trace=Trace(
+            method="enteric_fermentation",
+            equation="IPCC 2006 Vol.4 Eq. 10.19",
+            inputs=(activity("population", quantity, ctx.unit), ef),
+            intermediates=(TracedValue("ch4_kg", ch4_kg, "kg", "constant"),),
+        ),
     )
 
 
@@ -253,16 +348,27 @@ def manure_ch4(ctx: MethodContext, quantity: float) -> EmissionResult:
     parts = parse_qualifier(ctx.qualifier)
     heads = heads_of(ctx, quantity)
     climate = parts.get("climate", "")
-    if "ef_manure_ch4" in ctx.overrides or ctx.factors.find("ef_manure_ch4", ctx.activity,
-                                                            climate) is not None:
-        ef = resolve(ctx.factors, ctx.overrides, "ef_manure_ch4", "kg/head/yr",
-                     subject=ctx.activity, qualifier=climate)
+    if (
+        "ef_manure_ch4" in ctx.overrides
+        or ctx.factors.find("ef_manure_ch4", ctx.activity, climate) is not None
+    ):
+        ef = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "ef_manure_ch4",
+            "kg/head/yr",
+            subject=ctx.activity,
+            qualifier=climate,
+        )
         ch4_kg = manure_ch4_per_head(heads, ef.value)
         return EmissionResult(
             gases_t={"CH4": _kg_to_t(ch4_kg)},
-            trace=Trace(method="manure_ch4", equation="IPCC 2006 Vol.4 Eq. 10.22 (per head)",
-                        inputs=(activity("population", quantity, ctx.unit), ef),
-                        intermediates=(TracedValue("ch4_kg", ch4_kg, "kg", "constant"),)),
+            trace=Trace(
+                method="manure_ch4",
+                equation="IPCC 2006 Vol.4 Eq. 10.22 (per head)",
+                inputs=(activity("population", quantity, ctx.unit), ef),
+                intermediates=(TracedValue("ch4_kg", ch4_kg, "kg", "constant"),),
+            ),
         )
     vs, traced = excretion(ctx, "vs", parts.get("region", ""))
     moisture = _moisture_for_climate(parts)
@@ -270,26 +376,37 @@ def manure_ch4(ctx: MethodContext, quantity: float) -> EmissionResult:
     intermediates = [TracedValue("vs", vs, "kg/head/yr", "constant")]
     for item in system_shares(ctx, parts):
         traced.append(item.share)
-        if item.share.value == 0.0:
-            continue
         system = SYSTEM_ALIAS.get(item.system, item.system)
-        ef = resolve(ctx.factors, ctx.overrides, "ef_manure_ch4_vs", "g/kg",
-                     subject=ctx.activity, qualifier=f"{system}/{climate}/{moisture}")
+        try:
+            ef = lookup(
+                ctx,
+                "ef_manure_ch4_vs",
+                "g/kg",
+                code_chain(ctx.activity),
+                [f"{s}/{climate}/{moisture}" for s in code_chain(system)],
+            )
+        except FactorNotFoundError:
+            if item.share.value == 0.0:
+                continue  # no manure in this system: its factor is not needed
+            raise
         traced.append(ef)
         part = manure_ch4_from_vs(heads, vs, item.share.value, ef.value)
         intermediates.append(TracedValue(f"ch4_kg_{item.system}", part, "kg", "constant"))
         total += part
     return EmissionResult(
         gases_t={"CH4": _kg_to_t(total)},
-        trace=Trace(method="manure_ch4", equation="2019R Vol.4 Eq. 10.22, 10.22a",
-                    inputs=(activity("population", quantity, ctx.unit), *traced),
-                    intermediates=(*intermediates,
-                                   TracedValue("ch4_kg", total, "kg", "constant"))),
+        trace=Trace(
+            method="manure_ch4",
+            equation="2019R Vol.4 Eq. 10.22, 10.22a",
+            inputs=(activity("population", quantity, ctx.unit), *traced),
+            intermediates=(*intermediates, TracedValue("ch4_kg", total, "kg", "constant")),
+        ),
     )
 
 
-def _managed_n(ctx: MethodContext, quantity: float
-               ) -> tuple[list[tuple[str, float]], list[TracedValue], float]:
+def _managed_n(
+    ctx: MethodContext, quantity: float
+) -> tuple[list[tuple[str, float]], list[TracedValue], float]:
     parts = parse_qualifier(ctx.qualifier)
     heads = heads_of(ctx, quantity)
     nex, traced = excretion(ctx, "nex", parts.get("region", ""))
@@ -301,27 +418,28 @@ def _managed_n(ctx: MethodContext, quantity: float
 
 
 def manure_n2o(ctx: MethodContext, quantity: float) -> EmissionResult:
-    """Direct N2O of manure management (Eq. 10.25, Nex by Eq. 10.30). Pasture and burned
-    manure carry no 3.A.2 N2O unless the record names that system explicitly."""
+    """Direct N2O of manure management (Eq. 10.25, Nex by Eq. 10.30). Manure on pasture
+    (reported as F_PRP under 3.C.4) and burned for fuel carries no 3.A.2 N2O."""
     flows, traced, nex = _managed_n(ctx, quantity)
-    explicit = "system" in parse_qualifier(ctx.qualifier)
     total = 0.0
     intermediates = [TracedValue("nex", nex, "kg/head/yr", "constant")]
     for system, managed in flows:
-        if managed == 0.0 or (system in NO_MANURE_N2O_SYSTEMS and not explicit):
+        if managed == 0.0 or system in NO_MANURE_N2O_SYSTEMS:
             continue
-        ef3 = resolve(ctx.factors, ctx.overrides, "ef3_manure", "dimensionless",
-                      subject=SYSTEM_ALIAS.get(system, system), bounds=FRACTION)
+        key = SYSTEM_ALIAS.get(system, system)
+        ef3 = lookup(ctx, "ef3_manure", "dimensionless", [*code_chain(key)], [""], bounds=FRACTION)
         traced.append(ef3)
         part = manure_n2o_direct(managed, ef3.value)
         intermediates.append(TracedValue(f"n2o_kg_{system}", part, "kg", "constant"))
         total += part
     return EmissionResult(
         gases_t={"N2O": _kg_to_t(total)},
-        trace=Trace(method="manure_n2o", equation="IPCC 2006 Vol.4 Eq. 10.25, 10.30",
-                    inputs=(activity("population", quantity, ctx.unit), *traced),
-                    intermediates=(*intermediates,
-                                   TracedValue("n2o_kg", total, "kg", "constant"))),
+        trace=Trace(
+            method="manure_n2o",
+            equation="IPCC 2006 Vol.4 Eq. 10.25, 10.30",
+            inputs=(activity("population", quantity, ctx.unit), *traced),
+            intermediates=(*intermediates, TracedValue("n2o_kg", total, "kg", "constant")),
+        ),
     )
 
 
@@ -331,20 +449,25 @@ def manure_n2o_indirect(ctx: MethodContext, quantity: float) -> EmissionResult:
     flows, traced, nex = _managed_n(ctx, quantity)
     parts = parse_qualifier(ctx.qualifier)
     moisture = {"moist": "wet", "wet": "wet", "dry": "dry"}.get(parts.get("moisture", ""), "")
-    ef4 = resolve(ctx.factors, ctx.overrides, "ef4", "dimensionless", subject="*",
-                  qualifier=moisture, bounds=FRACTION)
-    ef5 = resolve(ctx.factors, ctx.overrides, "ef5", "dimensionless", subject="*",
-                  bounds=FRACTION)
+    ef4 = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "ef4",
+        "dimensionless",
+        subject="*",
+        qualifier=moisture,
+        bounds=FRACTION,
+    )
+    ef5 = resolve(ctx.factors, ctx.overrides, "ef5", "dimensionless", subject="*", bounds=FRACTION)
     traced += [ef4, ef5]
     volatilised = leached = 0.0
     for system, managed in flows:
         if managed == 0.0:
             continue
         key = SYSTEM_ALIAS.get(system, system)
-        gas = resolve(ctx.factors, ctx.overrides, "frac_gas_ms", "dimensionless",
-                      subject=ctx.activity, qualifier=key, bounds=FRACTION)
-        leach = resolve(ctx.factors, ctx.overrides, "frac_leach_ms", "dimensionless",
-                        subject=ctx.activity, qualifier=key, bounds=FRACTION)
+        animals, systems = code_chain(ctx.activity), code_chain(key)
+        gas = lookup(ctx, "frac_gas_ms", "dimensionless", animals, systems, bounds=FRACTION)
+        leach = lookup(ctx, "frac_leach_ms", "dimensionless", animals, systems, bounds=FRACTION)
         traced += [gas, leach]
         volatilised += n_lost(managed, gas.value)
         leached += n_lost(managed, leach.value)
@@ -352,14 +475,18 @@ def manure_n2o_indirect(ctx: MethodContext, quantity: float) -> EmissionResult:
     n2o_l = indirect_n2o(leached, ef5.value)
     return EmissionResult(
         gases_t={"N2O": _kg_to_t(n2o_g + n2o_l)},
-        trace=Trace(method="manure_n2o_indirect",
-                    equation="IPCC 2006 Vol.4 Eq. 10.26-10.29",
-                    inputs=(activity("population", quantity, ctx.unit), *traced),
-                    intermediates=(TracedValue("nex", nex, "kg/head/yr", "constant"),
-                                   TracedValue("n_volatilization", volatilised, "kg", "constant"),
-                                   TracedValue("n_leaching", leached, "kg", "constant"),
-                                   TracedValue("n2o_g", n2o_g, "kg", "constant"),
-                                   TracedValue("n2o_l", n2o_l, "kg", "constant"))),
+        trace=Trace(
+            method="manure_n2o_indirect",
+            equation="IPCC 2006 Vol.4 Eq. 10.26-10.29",
+            inputs=(activity("population", quantity, ctx.unit), *traced),
+            intermediates=(
+                TracedValue("nex", nex, "kg/head/yr", "constant"),
+                TracedValue("n_volatilization", volatilised, "kg", "constant"),
+                TracedValue("n_leaching", leached, "kg", "constant"),
+                TracedValue("n2o_g", n2o_g, "kg", "constant"),
+                TracedValue("n2o_l", n2o_l, "kg", "constant"),
+            ),
+        ),
     )
 
 
@@ -369,19 +496,42 @@ def manure_management(ctx: MethodContext, quantity: float) -> EmissionResult:
     n2o = manure_n2o(ctx, quantity)
     return EmissionResult(
         gases_t={"CH4": ch4.gas("CH4"), "N2O": n2o.gas("N2O")},
-        trace=Trace(method="manure_management",
-                    equation=f"{ch4.trace.equation}; {n2o.trace.equation}",
-                    inputs=tuple(dict.fromkeys((*ch4.trace.inputs, *n2o.trace.inputs))),
-                    intermediates=(*ch4.trace.intermediates, *n2o.trace.intermediates)),
+        trace=Trace(
+            method="manure_management",
+            equation=f"{ch4.trace.equation}; {n2o.trace.equation}",
+            inputs=tuple(dict.fromkeys((*ch4.trace.inputs, *n2o.trace.inputs))),
+            intermediates=(*ch4.trace.intermediates, *n2o.trace.intermediates),
+        ),
     )
 
 
-register(MethodSpec("3.A.1", "enteric_fermentation", "head", linear=enteric_fermentation,
-                    description_zh="动物肠道发酵甲烷排放",
-                    description_en="enteric fermentation CH4"))
-register(MethodSpec("3.A.2", "manure_management", "head", linear=manure_management,
-                    description_zh="动物粪便管理甲烷和氧化亚氮排放",
-                    description_en="manure management CH4 and direct N2O"))
-register(MethodSpec("3.C.6", "manure_n2o_indirect", "head", linear=manure_n2o_indirect,
-                    description_zh="粪便管理间接氧化亚氮排放",
-                    description_en="indirect N2O from manure management"))
+register(
+    MethodSpec(
+        "3.A.1",
+        "enteric_fermentation",
+        "head",
+        linear=enteric_fermentation,
+        description_zh="动物肠道发酵甲烷排放",
+        description_en="enteric fermentation CH4",
+    )
+)
+register(
+    MethodSpec(
+        "3.A.2",
+        "manure_management",
+        "head",
+        linear=manure_management,
+        description_zh="动物粪便管理甲烷和氧化亚氮排放",
+        description_en="manure management CH4 and direct N2O",
+    )
+)
+register(
+    MethodSpec(
+        "3.C.6",
+        "manure_n2o_indirect",
+        "head",
+        linear=manure_n2o_indirect,
+        description_zh="粪便管理间接氧化亚氮排放",
+        description_en="indirect N2O from manure management",
+    )
+)

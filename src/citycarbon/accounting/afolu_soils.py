@@ -51,8 +51,12 @@ from citycarbon.errors import FactorNotFoundError, Message
 from citycarbon.trace import EmissionResult, Trace, TracedValue
 
 ORGANIC_AMENDMENTS = ("straw_short", "straw_long", "compost", "farmyard_manure", "green_manure")
-N_INPUTS = {"synthetic_n": "synthetic", "organic_n": "organic", "crop_residue_n": "organic",
-            "som_n": "organic"}
+N_INPUTS = {
+    "synthetic_n": "synthetic",
+    "organic_n": "organic",
+    "crop_residue_n": "organic",
+    "som_n": "organic",
+}
 CPP_PREFIXES = ("cattle", "buffalo", "poultry", "swine", "pig", "chicken", "duck", "turkey")
 
 
@@ -64,8 +68,13 @@ def organic_amendment_factor(amendments: list[tuple[float, float]]) -> float:
     return float((1.0 + sum(rate * cfoa for rate, cfoa in amendments)) ** 0.59)
 
 
-def rice_daily_emission_factor(ef_baseline: float, sf_water: float, sf_preseason: float,
-                               sf_organic: float, sf_soil: float = 1.0) -> float:
+def rice_daily_emission_factor(
+    ef_baseline: float,
+    sf_water: float,
+    sf_preseason: float,
+    sf_organic: float,
+    sf_soil: float = 1.0,
+) -> float:
     """Adjusted daily EF (IPCC 2006 Vol.4 Eq. 5.2): EFc × SFw × SFp × SFo × SFs,r
     (kg CH4/ha/day)."""
     return ef_baseline * sf_water * sf_preseason * sf_organic * sf_soil
@@ -76,9 +85,18 @@ def rice_ch4(area_ha: float, ef_daily: float, days: float) -> float:
     return area_ha * ef_daily * days
 
 
-def crop_residue_n(dry_matter_kg: float, r_ag: float, n_ag: float, rs: float, n_bg: float,
-                   frac_remove: float, frac_burnt: float, combustion_factor: float,
-                   frac_renew: float) -> float:
+def crop_residue_n(
+    dry_matter_kg: float,
+    *,
+    r_ag: float,
+    n_ag: float,
+    rs: float,
+    n_bg: float,
+    frac_remove: float,
+    frac_burnt: float,
+    combustion_factor: float,
+    frac_renew: float,
+) -> float:
     """N in crop residues (2019R Vol.4 Eq. 11.6, with Crop × Area = harvested dry matter):
     DM × R_AG × N_AG × (1 − Frac_Remove − Frac_Burnt × C_f)
     + (DM + DM × R_AG) × RS × Frac_Renew × N_BG → kg N."""
@@ -98,8 +116,9 @@ def n2o_from_n(n2o_n: float) -> float:
     return n2o_n * N2O_PER_N2O_N
 
 
-def volatilisation_n2o_n(n_synthetic: float, frac_gasf: float, n_organic: float,
-                         frac_gasm: float, ef4: float) -> float:
+def volatilisation_n2o_n(
+    n_synthetic: float, frac_gasf: float, n_organic: float, frac_gasm: float, ef4: float
+) -> float:
     """Indirect N2O-N from atmospheric deposition (IPCC 2006 Vol.4 Eq. 11.9):
     (F_SN × Frac_GASF + (F_ON + F_PRP) × Frac_GASM) × EF4 → kg N2O-N."""
     return (n_synthetic * frac_gasf + n_organic * frac_gasm) * ef4
@@ -124,26 +143,51 @@ def rice_cultivation(ctx: MethodContext, quantity: float) -> EmissionResult:
         ch4_kg = area * ef.value
         return EmissionResult(
             gases_t={"CH4": ch4_kg / 1000.0},
-            trace=Trace(method="rice_cultivation", equation="A × EF per season (override)",
-                        inputs=(*inputs, ef),
-                        intermediates=(TracedValue("ch4_kg", ch4_kg, "kg", "constant"),)),
+            trace=Trace(
+                method="rice_cultivation",
+                equation="A × EF per season (override)",
+                inputs=(*inputs, ef),
+                intermediates=(TracedValue("ch4_kg", ch4_kg, "kg", "constant"),),
+            ),
         )
     if "cultivation_days" in ctx.overrides:
         days = resolve(ctx.factors, ctx.overrides, "cultivation_days", "day", subject="rice")
     elif "days" in parts:
         days = TracedValue("cultivation_days", float(parts["days"]), "day", "activity")
     else:
-        raise FactorNotFoundError(Message(
-            zh="稻田甲烷：缺少水稻生长期天数（cultivation_days 或 days=…）",
-            en="rice CH4: give the cultivation period (override cultivation_days or days=…)"))
-    baseline = resolve(ctx.factors, ctx.overrides, "ef_rice_baseline", "kg/hectare/day",
-                       subject="*", qualifier=parts.get("region", ""))
-    sf_water = resolve(ctx.factors, ctx.overrides, "sf_water", "dimensionless",
-                       subject=parts.get("water", "continuously_flooded"))
-    sf_pre = resolve(ctx.factors, ctx.overrides, "sf_preseason", "dimensionless",
-                     subject=parts.get("preseason", "non_flooded_short"))
-    sf_soil = (resolve(ctx.factors, ctx.overrides, "sf_soil", "dimensionless", subject="*")
-               if "sf_soil" in ctx.overrides else constant("sf_soil", 1.0, "dimensionless"))
+        raise FactorNotFoundError(
+            Message(
+                zh="稻田甲烷：缺少水稻生长期天数（cultivation_days 或 days=…）",
+                en="rice CH4: give the cultivation period (override cultivation_days or days=…)",
+            )
+        )
+    baseline = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "ef_rice_baseline",
+        "kg/hectare/day",
+        subject="*",
+        qualifier=parts.get("region", ""),
+    )
+    sf_water = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "sf_water",
+        "dimensionless",
+        subject=parts.get("water", "continuously_flooded"),
+    )
+    sf_pre = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "sf_preseason",
+        "dimensionless",
+        subject=parts.get("preseason", "non_flooded_short"),
+    )
+    sf_soil = (
+        resolve(ctx.factors, ctx.overrides, "sf_soil", "dimensionless", subject="*")
+        if "sf_soil" in ctx.overrides
+        else constant("sf_soil", 1.0, "dimensionless")
+    )
     amendments: list[tuple[float, float]] = []
     traced_oa: list[TracedValue] = []
     for kind in ORGANIC_AMENDMENTS:
@@ -155,17 +199,21 @@ def rice_cultivation(ctx: MethodContext, quantity: float) -> EmissionResult:
         amendments.append((roa.value, cfoa.value))
         traced_oa += [roa, cfoa]
     sf_organic = organic_amendment_factor(amendments)
-    ef_daily = rice_daily_emission_factor(baseline.value, sf_water.value, sf_pre.value,
-                                          sf_organic, sf_soil.value)
+    ef_daily = rice_daily_emission_factor(
+        baseline.value, sf_water.value, sf_pre.value, sf_organic, sf_soil.value
+    )
     ch4_kg = rice_ch4(area, ef_daily, days.value)
     return EmissionResult(
         gases_t={"CH4": ch4_kg / 1000.0},
         trace=Trace(
-            method="rice_cultivation", equation="IPCC 2006 Vol.4 Eq. 5.1, 5.2, 5.3",
+            method="rice_cultivation",
+            equation="IPCC 2006 Vol.4 Eq. 5.1, 5.2, 5.3",
             inputs=(*inputs, days, baseline, sf_water, sf_pre, sf_soil, *traced_oa),
-            intermediates=(TracedValue("sf_organic", sf_organic, "dimensionless", "constant"),
-                           TracedValue("ef_daily", ef_daily, "kg/hectare/day", "constant"),
-                           TracedValue("ch4_kg", ch4_kg, "kg", "constant")),
+            intermediates=(
+                TracedValue("sf_organic", sf_organic, "dimensionless", "constant"),
+                TracedValue("ef_daily", ef_daily, "kg/hectare/day", "constant"),
+                TracedValue("ch4_kg", ch4_kg, "kg", "constant"),
+            ),
         ),
     )
 
@@ -181,20 +229,57 @@ def _animal_group(animal: str) -> str:
 
 def _crop_residue(ctx: MethodContext, quantity: float) -> tuple[float, list[TracedValue]]:
     production_kg = quantity * units.factor(ctx.unit, "kg")
-    names = ("dry_matter_fraction", "r_ag", "rs", "n_ag", "n_bg", "frac_renew", "frac_remove",
-             "combustion_factor")
-    values = {n: resolve(ctx.factors, ctx.overrides, n, "dimensionless", subject=ctx.activity,
-                         bounds=NON_NEGATIVE if n in ("r_ag", "rs") else FRACTION)
-              for n in names}
-    burnt = (resolve(ctx.factors, ctx.overrides, "frac_burnt", "dimensionless",
-                     subject=ctx.activity, bounds=FRACTION)
-             if "frac_burnt" in ctx.overrides else constant("frac_burnt", 0.0, "dimensionless"))
+    names = (
+        "dry_matter_fraction",
+        "r_ag",
+        "rs",
+        "n_ag",
+        "n_bg",
+        "frac_renew",
+        "frac_remove",
+        "combustion_factor",
+    )
+    values = {
+        n: resolve(
+            ctx.factors,
+            ctx.overrides,
+            n,
+            "dimensionless",
+            subject=ctx.activity,
+            bounds=NON_NEGATIVE if n in ("r_ag", "rs") else FRACTION,
+        )
+        for n in names
+    }
+    burnt = (
+        resolve(
+            ctx.factors,
+            ctx.overrides,
+            "frac_burnt",
+            "dimensionless",
+            subject=ctx.activity,
+            bounds=FRACTION,
+        )
+        if "frac_burnt" in ctx.overrides
+        else constant("frac_burnt", 0.0, "dimensionless")
+    )
     dm = production_kg * values["dry_matter_fraction"].value
-    n = crop_residue_n(dm, values["r_ag"].value, values["n_ag"].value, values["rs"].value,
-                       values["n_bg"].value, values["frac_remove"].value, burnt.value,
-                       values["combustion_factor"].value, values["frac_renew"].value)
-    return n, [*values.values(), burnt, TracedValue("crop_dm", dm, "kg", "constant"),
-               TracedValue("f_cr", n, "kg", "constant")]
+    n = crop_residue_n(
+        dm,
+        r_ag=values["r_ag"].value,
+        n_ag=values["n_ag"].value,
+        rs=values["rs"].value,
+        n_bg=values["n_bg"].value,
+        frac_remove=values["frac_remove"].value,
+        frac_burnt=burnt.value,
+        combustion_factor=values["combustion_factor"].value,
+        frac_renew=values["frac_renew"].value,
+    )
+    return n, [
+        *values.values(),
+        burnt,
+        TracedValue("crop_dm", dm, "kg", "constant"),
+        TracedValue("f_cr", n, "kg", "constant"),
+    ]
 
 
 def _n_input(ctx: MethodContext, quantity: float) -> tuple[str, float, list[TracedValue]]:
@@ -202,12 +287,17 @@ def _n_input(ctx: MethodContext, quantity: float) -> tuple[str, float, list[Trac
     if ctx.activity in N_INPUTS or ctx.activity == "prp_n":
         kg = quantity * units.factor(ctx.unit, "kg")
         return ctx.activity, kg, [activity(ctx.activity, quantity, ctx.unit)]
-    if ctx.factors.find("dry_matter_fraction", ctx.activity) is None and \
-            "dry_matter_fraction" not in ctx.overrides:
-        raise FactorNotFoundError(Message(
-            zh=f"管理土壤：未知的活动代码 {ctx.activity}",
-            en=f"managed soils: unknown activity {ctx.activity} (an N input code or a crop "
-               "with packaged residue parameters)"))
+    if (
+        ctx.factors.find("dry_matter_fraction", ctx.activity) is None
+        and "dry_matter_fraction" not in ctx.overrides
+    ):
+        raise FactorNotFoundError(
+            Message(
+                zh=f"管理土壤：未知的活动代码 {ctx.activity}",
+                en=f"managed soils: unknown activity {ctx.activity} (an N input code or a crop "
+                "with packaged residue parameters)",
+            )
+        )
     n, traced = _crop_residue(ctx, quantity)
     return "crop_residue_n", n, [activity("crop_production", quantity, ctx.unit), *traced]
 
@@ -220,8 +310,14 @@ def managed_soils_direct(ctx: MethodContext, quantity: float) -> EmissionResult:
         area = quantity * units.factor(ctx.unit, "hectare")
         climate = parts.get("climate", "")
         qualifier = "/".join(p for p in (climate, parts.get("fertility", "")) if p)
-        ef = resolve(ctx.factors, ctx.overrides, "ef2", "kg/hectare/yr",
-                     subject=parts.get("land_use", "cropland"), qualifier=qualifier)
+        ef = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "ef2",
+            "kg/hectare/yr",
+            subject=parts.get("land_use", "cropland"),
+            qualifier=qualifier,
+        )
         n2o_n = direct_n2o_n(area, ef.value)
         inputs: tuple[TracedValue, ...] = (activity("organic_soil_area", quantity, ctx.unit), ef)
         equation = "IPCC 2006 Vol.4 Eq. 11.1 (F_OS × EF2), 11.2"
@@ -229,24 +325,43 @@ def managed_soils_direct(ctx: MethodContext, quantity: float) -> EmissionResult:
         kind, n_kg, traced = _n_input(ctx, quantity)
         if kind == "prp_n":
             group = _animal_group(parts.get("animal", "cpp"))
-            ef = resolve(ctx.factors, ctx.overrides, "ef3_prp", "dimensionless", subject=group,
-                         qualifier=moisture, bounds=FRACTION)
+            ef = resolve(
+                ctx.factors,
+                ctx.overrides,
+                "ef3_prp",
+                "dimensionless",
+                subject=group,
+                qualifier=moisture,
+                bounds=FRACTION,
+            )
             equation = "IPCC 2006 Vol.4 Eq. 11.1 (F_PRP × EF3PRP), 11.2"
         else:
             n_class = parts.get("n_class", N_INPUTS[kind])
             qualifier = parts.get("water", moisture)
-            ef = resolve(ctx.factors, ctx.overrides, "ef1", "dimensionless", subject=n_class,
-                         qualifier=qualifier, bounds=FRACTION)
+            ef = resolve(
+                ctx.factors,
+                ctx.overrides,
+                "ef1",
+                "dimensionless",
+                subject=n_class,
+                qualifier=qualifier,
+                bounds=FRACTION,
+            )
             equation = "IPCC 2006 Vol.4 Eq. 11.1 (N inputs × EF1), 11.2; 2019R Eq. 11.6"
         n2o_n = direct_n2o_n(n_kg, ef.value)
         inputs = (*traced, ef)
     n2o = n2o_from_n(n2o_n)
     return EmissionResult(
         gases_t={"N2O": n2o / 1000.0},
-        trace=Trace(method="managed_soils_direct", equation=equation,
-                    inputs=(*inputs, constant("n2o_per_n2o_n", N2O_PER_N2O_N, "dimensionless")),
-                    intermediates=(TracedValue("n2o_n", n2o_n, "kg", "constant"),
-                                   TracedValue("n2o_kg", n2o, "kg", "constant"))),
+        trace=Trace(
+            method="managed_soils_direct",
+            equation=equation,
+            inputs=(*inputs, constant("n2o_per_n2o_n", N2O_PER_N2O_N, "dimensionless")),
+            intermediates=(
+                TracedValue("n2o_n", n2o_n, "kg", "constant"),
+                TracedValue("n2o_kg", n2o, "kg", "constant"),
+            ),
+        ),
     )
 
 
@@ -255,27 +370,53 @@ def managed_soils_indirect(ctx: MethodContext, quantity: float) -> EmissionResul
     parts = parse_qualifier(ctx.qualifier, principal="moisture")
     moisture = parts.get("moisture", "")
     if ctx.activity == "organic_soil":
-        return EmissionResult(gases_t={"N2O": 0.0}, trace=Trace(
-            method="managed_soils_indirect", equation="no indirect N2O from F_OS",
-            inputs=(activity("organic_soil_area", quantity, ctx.unit),)))
+        return EmissionResult(
+            gases_t={"N2O": 0.0},
+            trace=Trace(
+                method="managed_soils_indirect",
+                equation="no indirect N2O from F_OS",
+                inputs=(activity("organic_soil_area", quantity, ctx.unit),),
+            ),
+        )
     kind, n_kg, traced = _n_input(ctx, quantity)
-    ef4 = resolve(ctx.factors, ctx.overrides, "ef4", "dimensionless", subject="*",
-                  qualifier=moisture, bounds=FRACTION)
-    ef5 = resolve(ctx.factors, ctx.overrides, "ef5", "dimensionless", subject="*",
-                  bounds=FRACTION)
-    leach = resolve(ctx.factors, ctx.overrides, "frac_leach", "dimensionless", subject="*",
-                    qualifier=moisture, bounds=FRACTION)
+    ef4 = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "ef4",
+        "dimensionless",
+        subject="*",
+        qualifier=moisture,
+        bounds=FRACTION,
+    )
+    ef5 = resolve(ctx.factors, ctx.overrides, "ef5", "dimensionless", subject="*", bounds=FRACTION)
+    leach = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "frac_leach",
+        "dimensionless",
+        subject="*",
+        qualifier=moisture,
+        bounds=FRACTION,
+    )
     inputs = [*traced, ef4, ef5, leach]
     synthetic = organic = 0.0
     if kind == "synthetic_n":
-        frac = resolve(ctx.factors, ctx.overrides, "frac_gasf", "dimensionless", subject="*",
-                       qualifier=parts.get("fertiliser", ""), bounds=FRACTION)
+        frac = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "frac_gasf",
+            "dimensionless",
+            subject="*",
+            qualifier=parts.get("fertiliser", ""),
+            bounds=FRACTION,
+        )
         inputs.append(frac)
         synthetic = n_kg
         vol = volatilisation_n2o_n(synthetic, frac.value, 0.0, 0.0, ef4.value)
     elif kind in ("organic_n", "prp_n"):
-        frac = resolve(ctx.factors, ctx.overrides, "frac_gasm", "dimensionless", subject="*",
-                       bounds=FRACTION)
+        frac = resolve(
+            ctx.factors, ctx.overrides, "frac_gasm", "dimensionless", subject="*", bounds=FRACTION
+        )
         inputs.append(frac)
         organic = n_kg
         vol = volatilisation_n2o_n(0.0, 0.0, organic, frac.value, ef4.value)
@@ -285,20 +426,46 @@ def managed_soils_indirect(ctx: MethodContext, quantity: float) -> EmissionResul
     n2o = n2o_from_n(vol + leached)
     return EmissionResult(
         gases_t={"N2O": n2o / 1000.0},
-        trace=Trace(method="managed_soils_indirect",
-                    equation="IPCC 2006 Vol.4 Eq. 11.9, 11.10",
-                    inputs=(*inputs, constant("n2o_per_n2o_n", N2O_PER_N2O_N, "dimensionless")),
-                    intermediates=(TracedValue("n2o_n_atd", vol, "kg", "constant"),
-                                   TracedValue("n2o_n_leach", leached, "kg", "constant"),
-                                   TracedValue("n2o_kg", n2o, "kg", "constant"))),
+        trace=Trace(
+            method="managed_soils_indirect",
+            equation="IPCC 2006 Vol.4 Eq. 11.9, 11.10",
+            inputs=(*inputs, constant("n2o_per_n2o_n", N2O_PER_N2O_N, "dimensionless")),
+            intermediates=(
+                TracedValue("n2o_n_atd", vol, "kg", "constant"),
+                TracedValue("n2o_n_leach", leached, "kg", "constant"),
+                TracedValue("n2o_kg", n2o, "kg", "constant"),
+            ),
+        ),
     )
 
 
-register(MethodSpec("3.C.7", "rice_cultivation", "hectare", linear=rice_cultivation,
-                    description_zh="稻田甲烷排放", description_en="rice cultivation CH4"))
-register(MethodSpec("3.C.4", "managed_soils_direct", "kg", linear=managed_soils_direct,
-                    description_zh="管理土壤直接氧化亚氮排放",
-                    description_en="direct N2O from managed soils"))
-register(MethodSpec("3.C.5", "managed_soils_indirect", "kg", linear=managed_soils_indirect,
-                    description_zh="管理土壤间接氧化亚氮排放",
-                    description_en="indirect N2O from managed soils"))
+register(
+    MethodSpec(
+        "3.C.7",
+        "rice_cultivation",
+        "hectare",
+        linear=rice_cultivation,
+        description_zh="稻田甲烷排放",
+        description_en="rice cultivation CH4",
+    )
+)
+register(
+    MethodSpec(
+        "3.C.4",
+        "managed_soils_direct",
+        "kg",
+        linear=managed_soils_direct,
+        description_zh="管理土壤直接氧化亚氮排放",
+        description_en="direct N2O from managed soils",
+    )
+)
+register(
+    MethodSpec(
+        "3.C.5",
+        "managed_soils_indirect",
+        "kg",
+        linear=managed_soils_indirect,
+        description_zh="管理土壤间接氧化亚氮排放",
+        description_en="indirect N2O from managed soils",
+    )
+)

@@ -113,9 +113,15 @@ def _tce(ctx: MethodContext, quantity: float, energy_tj: float) -> tuple[float, 
     value = standard_coal(quantity, coefficient.value) * units.product_factor(
         ctx.unit, coefficient.unit, "tce"
     )
-    return value, TracedValue("tce_coefficient", coefficient.value, coefficient.unit, "default",
-                              coefficient.factor_id, ctx.factors.ref,
-                              coefficient.uncertainty_pct)
+    return value, TracedValue(
+        "tce_coefficient",
+        coefficient.value,
+        coefficient.unit,
+        "default",
+        coefficient.factor_id,
+        ctx.factors.ref,
+        coefficient.uncertainty_pct,
+    )
 
 
 def fuel_combustion(ctx: MethodContext, quantity: float) -> EmissionResult:
@@ -130,10 +136,23 @@ def fuel_combustion(ctx: MethodContext, quantity: float) -> EmissionResult:
         traced.append(ef_co2)
         ef_co2_value = ef_co2.value
     else:
-        carbon = resolve(ctx.factors, ctx.overrides, "carbon_content", "t/TJ",
-                         subject=ctx.activity, qualifier=sector)
-        oxidation = resolve(ctx.factors, ctx.overrides, "oxidation_factor", "dimensionless",
-                            subject=ctx.activity, qualifier=sector, bounds=FRACTION)
+        carbon = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "carbon_content",
+            "t/TJ",
+            subject=ctx.activity,
+            qualifier=sector,
+        )
+        oxidation = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "oxidation_factor",
+            "dimensionless",
+            subject=ctx.activity,
+            qualifier=sector,
+            bounds=FRACTION,
+        )
         traced += [carbon, oxidation, constant("co2_per_c", CO2_PER_C, "t CO2/t C")]
         ef_co2_value = co2_factor_from_carbon(carbon.value, oxidation.value)
         intermediates.append(TracedValue("ef_co2", ef_co2_value, "t/TJ", "constant"))
@@ -141,8 +160,14 @@ def fuel_combustion(ctx: MethodContext, quantity: float) -> EmissionResult:
     gases = {"CO2": co2}
     for gas in ("CH4", "N2O"):
         try:
-            ef = resolve(ctx.factors, ctx.overrides, f"ef_{gas.lower()}", "kg/TJ",
-                         subject=ctx.activity, qualifier=sector)
+            ef = resolve(
+                ctx.factors,
+                ctx.overrides,
+                f"ef_{gas.lower()}",
+                "kg/TJ",
+                subject=ctx.activity,
+                qualifier=sector,
+            )
         except FactorNotFoundError:
             # No tabulated factor (e.g. a Chinese fuel code with no IPCC group row): the gas
             # is reported as not estimated rather than as zero.
@@ -205,12 +230,19 @@ def purchased_electricity(ctx: MethodContext, quantity: float) -> EmissionResult
     co2 = indirect_emissions(mwh, grid.value)
     basis = ctx.factors.setting("electricity_tce_basis", "calorific")
     if basis == "generation":
-        coefficient = resolve(ctx.factors, None, "tce_coefficient", "kgce/kWh",
-                              parameter="tce_coefficient_generation", subject="electricity",
-                              qualifier=str(ctx.year))
+        coefficient = resolve(
+            ctx.factors,
+            None,
+            "tce_coefficient",
+            "kgce/kWh",
+            parameter="tce_coefficient_generation",
+            subject="electricity",
+            qualifier=str(ctx.year),
+        )
     else:
-        coefficient = resolve(ctx.factors, None, "tce_coefficient", "kgce/kWh",
-                              subject="electricity")
+        coefficient = resolve(
+            ctx.factors, None, "tce_coefficient", "kgce/kWh", subject="electricity"
+        )
     tce = standard_coal(mwh * 1000.0, coefficient.value) / 1000.0
     return EmissionResult(
         gases_t={"CO2": co2},
@@ -218,7 +250,10 @@ def purchased_electricity(ctx: MethodContext, quantity: float) -> EmissionResult
             method="purchased_electricity",
             equation="GB/T 32150 Eq. 12: E = AD × EF_grid; tce per GB/T 2589",
             inputs=(activity("electricity", quantity, ctx.unit), grid, coefficient),
-            intermediates=(derived("electricity_MWh", mwh, "MWh"), derived("energy_tce", tce, "tce")),
+            intermediates=(
+                derived("electricity_MWh", mwh, "MWh"),
+                derived("energy_tce", tce, "tce"),
+            ),
             notes=(f"electricity_tce_basis={basis}",),
         ),
         energy_tce=tce,
@@ -243,11 +278,35 @@ def purchased_heat(ctx: MethodContext, quantity: float) -> EmissionResult:
     )
 
 
-register(MethodSpec("1.A", "fuel_combustion", "t", linear=fuel_combustion,
-                    description_zh="化石燃料燃烧", description_en="fuel combustion"))
+register(
+    MethodSpec(
+        "1.A",
+        "fuel_combustion",
+        "t",
+        linear=fuel_combustion,
+        description_zh="化石燃料燃烧",
+        description_en="fuel combustion",
+    )
+)
 for _code in ("IND.1", "IND.3"):
-    register(MethodSpec(_code, "purchased_electricity", "MWh", linear=purchased_electricity,
-                        year_dependent=True, description_zh="外购电力间接排放",
-                        description_en="purchased electricity (indirect)"))
-register(MethodSpec("IND.2", "purchased_heat", "GJ", linear=purchased_heat,
-                    description_zh="外购热力间接排放", description_en="purchased heat (indirect)"))
+    register(
+        MethodSpec(
+            _code,
+            "purchased_electricity",
+            "MWh",
+            linear=purchased_electricity,
+            year_dependent=True,
+            description_zh="外购电力间接排放",
+            description_en="purchased electricity (indirect)",
+        )
+    )
+register(
+    MethodSpec(
+        "IND.2",
+        "purchased_heat",
+        "GJ",
+        linear=purchased_heat,
+        description_zh="外购热力间接排放",
+        description_en="purchased heat (indirect)",
+    )
+)

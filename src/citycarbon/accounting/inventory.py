@@ -38,7 +38,7 @@ from citycarbon.trace import EmissionResult
 
 GASES_REPORTED = ("CO2", "CH4", "N2O", "HFC23", "CF4", "C2F6", "SF6", "NF3")
 
-IntArray = npt.NDArray[np.signedinteger[Any]]
+IntArray = npt.NDArray[Any]  # int32 or int64, whichever holds the key space
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -46,7 +46,7 @@ FloatArray = npt.NDArray[np.float64]
 class _Codes:
     """A string column as dictionary indices plus its distinct values."""
 
-    indices: npt.NDArray[np.integer[Any]]  # the input's own small dtype: no copy
+    indices: npt.NDArray[Any]  # the input's own small integer dtype: no copy
     values: list[str]
 
 
@@ -61,8 +61,10 @@ def _encode(column: pa.ChunkedArray | pa.Array, default: str = "") -> _Codes:
         # a null entry becomes the default value, appended to the dictionary
         dictionary.append(default)
         indices = pc.fill_null(indices, len(dictionary) - 1)
-    return _Codes(indices.to_numpy(zero_copy_only=False),
-                  [d if d is not None else default for d in dictionary])
+    return _Codes(
+        indices.to_numpy(zero_copy_only=False),
+        [d if d is not None else default for d in dictionary],
+    )
 
 
 def _column(table: pa.Table, name: str, default: str = "") -> _Codes:
@@ -99,6 +101,65 @@ class _KeyTable:
     indirect: npt.NDArray[np.int8]
 
 
+@dataclass
+class _Encoded:
+    """The record table as integer codes: what every pass of the engine works on."""
+
+    columns: dict[str, _Codes]
+    parts: list[_Codes]  # the columns that make a method key, in key order
+    key: IntArray
+    present: IntArray
+    year_idx: npt.NDArray[np.int32]
+    years: list[int]
+    quantity: FloatArray
+
+
+KEY_COLUMNS = ("category", "activity", "unit", "qualifier", "overrides")
+
+
+def _encode_table(table: pa.Table, file: str | None) -> tuple[_Encoded, list[Issue]]:
+    issues = validation.check_table(table, file=file)
+    if any(i.fatal for i in issues):
+        raise InputDataError(issues)
+    columns = {name: _column(table, name) for name in (*KEY_COLUMNS, "region", "entity")}
+    issues += validation.check_text_columns(
+        {k: (v.indices, v.values) for k, v in columns.items()}, file
+    )
+    if any(i.fatal for i in issues):
+        raise InputDataError(issues)
+    years_raw = table.column("year").to_numpy()
+    year_min = int(years_raw.min()) if table.num_rows else 0
+    year_max = int(years_raw.max()) if table.num_rows else year_min - 1
+    parts = [columns[c] for c in KEY_COLUMNS]
+    key, present = _combine([p.indices for p in parts], [len(p.values) for p in parts])
+    encoded = _Encoded(
+        columns=columns,
+        parts=parts,
+        key=key,
+        present=present,
+        year_idx=(years_raw - year_min).astype(np.int32),
+        years=list(range(year_min, year_max + 1)),
+        quantity=table.column("quantity").to_numpy().astype(np.float64, copy=False),
+    )
+    return encoded, issues
+
+
+def _methods_of_keys(enc: _Encoded, file: str | None) -> dict[int, MethodSpec]:
+    """The registered method of every distinct key; unknown categories are errors."""
+    specs: dict[int, MethodSpec] = {}
+    problems: list[Issue] = []
+    sizes = [len(p.values) for p in enc.parts]
+    for k in enc.present.tolist():
+        category = enc.parts[0].values[_decode(k, sizes)[0]]
+        try:
+            specs[k] = method_for(category)
+        except CitycarbonError as exc:
+            problems.append(_issue(exc, _first_row(enc.key, k), file, category))
+    if problems:
+        raise InputDataError(problems)
+    return specs
+
+
 def compute_inventory(
     table: pa.Table,
     factors: FactorSet,
@@ -114,111 +175,86 @@ def compute_inventory(
     (a year-dependent factor missing for the year, so the nearest year is used) become
     warnings on the result; in ``strict`` mode they are fatal too.
     """
-    issues = validation.check_table(table, file=file)
-    if any(i.fatal for i in issues):
-        raise InputDataError(issues)
-    columns = {name: _column(table, name) for name in
-               ("category", "activity", "unit", "qualifier", "overrides", "region", "entity")}
-    issues += validation.check_text_columns(
-        {k: (v.indices, v.values) for k, v in columns.items()}, file)
-    if any(i.fatal for i in issues):
-        raise InputDataError(issues)
-    n = table.num_rows
-    years_raw = table.column("year").to_numpy()
-    year_min = int(years_raw.min()) if n else 0
-    year_idx = (years_raw - year_min).astype(np.int32)
-    years = list(range(year_min, int(years_raw.max()) + 1 if n else year_min))
-    del years_raw
-    quantity = table.column("quantity").to_numpy().astype(np.float64, copy=False)
-
-    # 1. distinct method keys (dense when the product of cardinalities is small)
-    parts = [columns[c] for c in ("category", "activity", "unit", "qualifier", "overrides")]
-    key, key_parts = _combine([p.indices for p in parts], [len(p.values) for p in parts])
-    present = np.unique(key) if len(key_parts) == 0 else key_parts
-    n_years = len(years)
-    # year-dependent keys get one coefficient row per year
-    specs: dict[int, MethodSpec] = {}
-    key_issues: list[Issue] = []
-    rows_of_key = None
-    for k in present.tolist():
-        decoded = _decode(int(k), [len(p.values) for p in parts])
-        category = parts[0].values[decoded[0]]
-        try:
-            specs[int(k)] = method_for(category)
-        except CitycarbonError as exc:
-            rows_of_key = rows_of_key if rows_of_key is not None else _first_rows(key)
-            key_issues.append(_issue(exc, rows_of_key[int(k)], file, category))
-    if key_issues:
-        raise InputDataError(key_issues)
-
+    enc, issues = _encode_table(table, file)
+    specs = _methods_of_keys(enc, file)
     series_keys = {k for k, s in specs.items() if s.series is not None}
-    linear_keys = [k for k in present.tolist() if int(k) not in series_keys]
-    year_dependent = {k for k in linear_keys if specs[int(k)].year_dependent}
-    keys_table, warnings, errors = _coefficients(
-        linear_keys, year_dependent, parts, specs, factors, gwp, years, strict, key,
-        year_idx, file, series_keys,
+    linear_keys = [k for k in enc.present.tolist() if k not in series_keys]
+    coefficients, warnings, errors = _coefficients(
+        enc, linear_keys, specs, factors, gwp, strict, file, series_keys
     )
     if errors:
         raise InputDataError(errors)
-
-    # 2. one pass: quantity by (year, region, coefficient row)
-    coef_row = keys_table.row_index(key, year_idx, n_years)
-    regions = columns["region"]
-    n_reg = len(regions.values)
-    n_rows = keys_table.size
-    cell = _index(n_years * n_reg * n_rows, year_idx, n_reg, regions.indices)
-    cell *= n_rows
-    cell += coef_row
-    by_cell = np.bincount(cell, weights=quantity, minlength=n_years * n_reg * n_rows
-                          ).reshape(n_years, n_reg, n_rows)
-    del cell
-
-    # 3. one pass per measure: totals by (year, entity, direct/indirect)
-    entities = columns["entity"]
-    n_ent = len(entities.values)
-    size = n_years * n_ent * 2
-    entity_index = _index(size, year_idx, n_ent, entities.indices)
-    entity_index *= 2
-    entity_index += keys_table.table.indirect[coef_row]
-    weights = np.empty(n, dtype=np.float64)  # one buffer, reused for each measure
-    np.take(keys_table.table.co2e, coef_row, out=weights)
-    weights *= quantity
-    entity_co2e = np.bincount(entity_index, weights=weights, minlength=size
-                              ).reshape(n_years, n_ent, 2)
-    np.take(keys_table.table.tce, coef_row, out=weights)
-    weights *= quantity
-    entity_tce = np.bincount(entity_index, weights=weights, minlength=size
-                             ).reshape(n_years, n_ent, 2)
-    del weights, entity_index, coef_row
-
-    series_rows = _series_results(table, key, series_keys, parts, columns, factors, gwp, years)
+    coef_row = coefficients.row_index(enc.key, enc.year_idx)
+    by_cell = _quantity_by_cell(enc, coef_row, coefficients.size)
+    entity_co2e, entity_tce = _entity_totals(enc, coef_row, coefficients.table)
+    del coef_row
+    series_rows = _series_results(table, enc, series_keys, factors)
     return InventoryResult.build(
-        years=years, regions=regions.values, entities=entities.values,
-        keys=keys_table.table, quantity_by_cell=by_cell, entity_co2e=entity_co2e,
-        entity_tce=entity_tce, series=series_rows, factor_set=factors.ref,
-        gwp=gwp, warnings=[*issues, *warnings],
+        years=enc.years,
+        regions=enc.columns["region"].values,
+        entities=enc.columns["entity"].values,
+        keys=coefficients.table,
+        quantity_by_cell=by_cell,
+        entity_co2e=entity_co2e,
+        entity_tce=entity_tce,
+        series=series_rows,
+        factor_set=factors.ref,
+        gwp=gwp,
+        warnings=[*issues, *warnings],
     )
 
 
-def _index(size: int, year_idx: npt.NDArray[np.int32], n_codes: int,
-           codes: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.signedinteger[Any]]:
+def _quantity_by_cell(
+    enc: _Encoded, coef_row: npt.NDArray[np.int32], n_rows: int
+) -> npt.NDArray[np.float64]:
+    """Quantity summed by (year, region, coefficient row), in one ``bincount``."""
+    regions = enc.columns["region"]
+    n_years, n_reg = len(enc.years), len(regions.values)
+    size = n_years * n_reg * n_rows
+    cell = _index(size, enc.year_idx, n_reg, regions.indices)
+    cell *= n_rows
+    cell += coef_row
+    sums = np.bincount(cell, weights=enc.quantity, minlength=size)
+    return sums.astype(np.float64, copy=False).reshape(n_years, n_reg, n_rows)
+
+
+def _entity_totals(
+    enc: _Encoded, coef_row: npt.NDArray[np.int32], keys: _KeyTable
+) -> tuple[FloatArray, FloatArray]:
+    """CO2e and tce by (year, entity, direct/indirect), one ``bincount`` per measure."""
+    entities = enc.columns["entity"]
+    n_years, n_ent = len(enc.years), len(entities.values)
+    size = n_years * n_ent * 2
+    entity_index = _index(size, enc.year_idx, n_ent, entities.indices)
+    entity_index *= 2
+    entity_index += keys.indirect[coef_row]
+    weights = np.empty(len(enc.quantity), dtype=np.float64)  # one buffer for both measures
+    out = []
+    for coefficient in (keys.co2e, keys.tce):
+        np.take(coefficient, coef_row, out=weights)
+        weights *= enc.quantity
+        sums = np.bincount(entity_index, weights=weights, minlength=size)
+        out.append(sums.astype(np.float64, copy=False).reshape(n_years, n_ent, 2))
+    return out[0], out[1]
+
+
+def _index(size: int, year_idx: npt.NDArray[np.int32], n_codes: int, codes: IntArray) -> IntArray:
     """``year_idx * n_codes + codes`` in the narrowest integer type that holds ``size``."""
     dtype = np.int32 if size < 2**31 else np.int64
-    index = year_idx.astype(dtype)
-    index *= n_codes
-    index += codes
+    index: IntArray = year_idx.astype(dtype)
+    np.multiply(index, n_codes, out=index)
+    np.add(index, codes, out=index)
     return index
 
 
-def _combine(columns: list[npt.NDArray[np.integer[Any]]],
-             sizes: list[int]) -> tuple[IntArray, IntArray]:
+def _combine(columns: list[IntArray], sizes: list[int]) -> tuple[IntArray, IntArray]:
     """One integer key per row from several small-cardinality code columns, and the keys
     present (found with a boolean scatter instead of a sort, which costs 10× more)."""
     dtype = np.int32 if math.prod(sizes) < 2**31 else np.int64
     key = np.zeros(len(columns[0]), dtype=dtype)
     for codes, size in zip(columns, sizes, strict=True):
-        key *= size
-        key += codes
+        np.multiply(key, size, out=key)
+        np.add(key, codes, out=key)
     total = math.prod(sizes)
     if total <= 50_000_000:
         seen = np.zeros(total, dtype=bool)
@@ -235,16 +271,18 @@ def _decode(key: int, sizes: list[int]) -> list[int]:
     return out[::-1]
 
 
-def _first_rows(key: IntArray) -> dict[int, int]:
-    """First row index of every key (for error messages only)."""
-    uniq, first = np.unique(key, return_index=True)
-    return dict(zip(uniq.tolist(), first.tolist(), strict=True))
-
-
-def _issue(exc: CitycarbonError, row: int, file: str | None, value: object,
-           *, fatal: bool = True) -> Issue:
-    return Issue(reason=exc.message, field=exc.field or "activity", row=row + 2, file=file,
-                 value=value, fatal=fatal, code=type(exc).__name__)
+def _issue(
+    exc: CitycarbonError, row: int, file: str | None, value: object, *, fatal: bool = True
+) -> Issue:
+    return Issue(
+        reason=exc.message,
+        field=exc.field or "activity",
+        row=row + 2,
+        file=file,
+        value=value,
+        fatal=fatal,
+        code=type(exc).__name__,
+    )
 
 
 @dataclass
@@ -255,8 +293,7 @@ class _Coefficients:
     by_year: set[int]
     size: int
 
-    def row_index(self, key: IntArray, year_idx: npt.NDArray[np.int32],
-                  n_years: int) -> npt.NDArray[np.int32]:
+    def row_index(self, key: IntArray, year_idx: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         uniq_max = max(self.key_to_row) + 1 if self.key_to_row else 1
         lookup = np.full(uniq_max, -1, dtype=np.int32)
         year_step = np.zeros(uniq_max, dtype=np.int32)
@@ -271,50 +308,73 @@ class _Coefficients:
         return rows
 
 
+OVERRIDES_FORMAT = Message(
+    zh="参数覆盖值格式应为 名称=数值;名称=数值，且数值有限",
+    en="overrides must read name=number;name=number with finite numbers",
+)
+
+
 def _coefficients(
-    linear_keys: list[int], year_dependent: set[int], parts: list[_Codes],
-    specs: Mapping[int, MethodSpec], factors: FactorSet, gwp: GwpTable, years: list[int],
-    strict: bool, key: IntArray, year_idx: npt.NDArray[np.int32], file: str | None,
+    enc: _Encoded,
+    linear_keys: list[int],
+    specs: Mapping[int, MethodSpec],
+    factors: FactorSet,
+    gwp: GwpTable,
+    strict: bool,
+    file: str | None,
     series_keys: set[int],
 ) -> tuple[_Coefficients, list[Issue], list[Issue]]:
-    sizes = [len(p.values) for p in parts]
+    """Per-unit results of every linear key (one row per year for year-dependent keys)."""
+    sizes = [len(p.values) for p in enc.parts]
+    years = enc.years
+    year_dependent = {k for k in linear_keys if specs[k].year_dependent}
+    present_years = _years_present(enc.key, enc.year_idx, year_dependent, len(years))
     infos: list[KeyInfo] = []
     results: list[EmissionResult | None] = []
     key_to_row: dict[int, int] = {}
     warnings: list[Issue] = []
     errors: list[Issue] = []
-    first_rows: dict[int, int] | None = None
-    n_years = len(years)
-    present_years = _years_present(key, year_idx, year_dependent, n_years)
     for k in linear_keys:
         category, act, unit, qualifier, overrides_text = (
-            parts[i].values[c] for i, c in enumerate(_decode(k, sizes)))
+            enc.parts[i].values[c] for i, c in enumerate(_decode(k, sizes))
+        )
         key_to_row[k] = len(infos)
         spec = specs[k]
+        try:
+            overrides = parse_overrides(overrides_text)
+        except ValueError:
+            overrides = None
+            errors.append(
+                Issue(
+                    reason=OVERRIDES_FORMAT,
+                    field="overrides",
+                    row=_first_row(enc.key, k) + 2,
+                    file=file,
+                    value=overrides_text,
+                )
+            )
         run_years: Iterable[int | None] = years if k in year_dependent else [None]
         for year in run_years:
-            infos.append(KeyInfo(category, act, unit, qualifier, overrides_text, year,
-                                 spec.name, scope_of(category)))
-            if year is not None and year - years[0] not in present_years.get(k, ()):
-                results.append(None)  # a year this key has no rows in: nothing to compute
-                continue
-            try:
-                overrides = parse_overrides(overrides_text)
-            except ValueError:
-                first_rows = first_rows if first_rows is not None else _first_rows(key)
-                errors.append(Issue(
-                    reason=Message(zh="参数覆盖值格式应为 名称=数值;名称=数值，且数值有限",
-                                   en="overrides must read name=number;name=number "
-                                   "with finite numbers"),
-                    field="overrides", row=first_rows[k] + 2, file=file, value=overrides_text))
-                results.append(None)
-                continue
-            ctx = MethodContext(category, act, unit, year if year is not None else years[0],
-                                factors, overrides, qualifier)
+            info = KeyInfo(
+                category, act, unit, qualifier, overrides_text, year, spec.name, scope_of(category)
+            )
+            infos.append(info)
             y = None if year is None else year - years[0]
+            if overrides is None or (y is not None and y not in present_years.get(k, ())):
+                results.append(None)  # bad overrides (reported) or no rows in this year
+                continue
+            ctx = MethodContext(
+                category,
+                act,
+                unit,
+                years[0] if year is None else year,
+                factors,
+                overrides,
+                qualifier,
+            )
 
             def first(k: int = k, y: int | None = y) -> int:
-                return _first_row(key, k, year_idx if y is not None else None, y)
+                return _first_row(enc.key, k, enc.year_idx if y is not None else None, y)
 
             results.append(_run(spec, ctx, strict, first, file, warnings, errors))
     if series_keys:
@@ -324,15 +384,20 @@ def _coefficients(
             key_to_row[k] = len(infos)
         infos.append(KeyInfo("", "", "", "", "", None, "series (see series results)", "direct"))
         results.append(None)
-    gases = sorted({g for r in results if r is not None for g in r.gases_t})
+    table = _key_table(infos, results, gwp)
+    return _Coefficients(table, key_to_row, year_dependent, len(infos)), warnings, errors
+
+
+def _key_table(
+    infos: list[KeyInfo], results: list[EmissionResult | None], gwp: GwpTable
+) -> _KeyTable:
     count = len(infos)
+    gases = sorted({g for r in results if r is not None for g in r.gases_t})
     gas_coef = {g: np.zeros(count) for g in gases}
-    co2e = np.zeros(count)
-    tce = np.zeros(count)
-    biogenic = np.zeros(count)
+    co2e, tce, biogenic = np.zeros(count), np.zeros(count), np.zeros(count)
     indirect = np.zeros(count, dtype=np.int8)
     for i, (info, result) in enumerate(zip(infos, results, strict=True)):
-        indirect[i] = 0 if info.scope == "direct" else 1
+        indirect[i] = 1 if info.scope.startswith("indirect") else 0
         if result is None:
             continue
         info.result = result
@@ -341,20 +406,34 @@ def _coefficients(
             co2e[i] += t * gwp.gwp(g)
         tce[i] = result.energy_tce or 0.0
         biogenic[i] = result.co2_biogenic_t
-    table = _KeyTable(infos, gas_coef, co2e, tce, biogenic, indirect)
-    return _Coefficients(table, key_to_row, year_dependent, count), warnings, errors
+    return _KeyTable(infos, gas_coef, co2e, tce, biogenic, indirect)
 
 
-def _run(spec: MethodSpec, ctx: MethodContext, strict: bool, first_row: Callable[[], int],
-         file: str | None, warnings: list[Issue], errors: list[Issue]) -> EmissionResult | None:
+def _run(
+    spec: MethodSpec,
+    ctx: MethodContext,
+    strict: bool,
+    first_row: Callable[[], int],
+    file: str | None,
+    warnings: list[Issue],
+    errors: list[Issue],
+) -> EmissionResult | None:
     """Per-unit result of one key; problems become issues naming the key's first row."""
     assert spec.linear is not None
     try:
         return spec.linear(ctx, 1.0)
     except CitycarbonError as exc:
         if exc.field == "year" and not strict:
-            fallback = MethodContext(ctx.category, ctx.activity, ctx.unit, ctx.year, ctx.factors,
-                                     ctx.overrides, ctx.qualifier, year_fallback=True)
+            fallback = MethodContext(
+                ctx.category,
+                ctx.activity,
+                ctx.unit,
+                ctx.year,
+                ctx.factors,
+                ctx.overrides,
+                ctx.qualifier,
+                year_fallback=True,
+            )
             warnings.append(_issue(exc, first_row(), file, ctx.year, fatal=False))
             return spec.linear(fallback, 1.0)
         errors.append(_issue(exc, first_row(), file, _field_value(exc, ctx)))
@@ -362,13 +441,18 @@ def _run(spec: MethodSpec, ctx: MethodContext, strict: bool, first_row: Callable
 
 
 def _field_value(exc: CitycarbonError, ctx: MethodContext) -> object:
-    return {"unit": ctx.unit, "category": ctx.category, "year": ctx.year,
-            "qualifier": ctx.qualifier, "overrides": dict(ctx.overrides)}.get(
-        exc.field or "activity", ctx.activity)
+    return {
+        "unit": ctx.unit,
+        "category": ctx.category,
+        "year": ctx.year,
+        "qualifier": ctx.qualifier,
+        "overrides": dict(ctx.overrides),
+    }.get(exc.field or "activity", ctx.activity)
 
 
-def _years_present(key: IntArray, year_idx: npt.NDArray[np.int32], keys: set[int],
-                   n_years: int) -> dict[int, list[int]]:
+def _years_present(
+    key: IntArray, year_idx: npt.NDArray[np.int32], keys: set[int], n_years: int
+) -> dict[int, list[int]]:
     """Year indices that occur with each year-dependent key (one pass over their rows)."""
     if not keys:
         return {}
@@ -381,8 +465,9 @@ def _years_present(key: IntArray, year_idx: npt.NDArray[np.int32], keys: set[int
     return found
 
 
-def _first_row(key: IntArray, k: int, year_idx: npt.NDArray[np.int32] | None = None,
-               y: int | None = None) -> int:
+def _first_row(
+    key: IntArray, k: int, year_idx: npt.NDArray[np.int32] | None = None, y: int | None = None
+) -> int:
     """First row of key ``k`` (and year index ``y``): only on the error path."""
     mask = key == k
     if year_idx is not None and y is not None:
@@ -391,33 +476,52 @@ def _first_row(key: IntArray, k: int, year_idx: npt.NDArray[np.int32] | None = N
 
 
 def _series_results(
-    table: pa.Table, key: IntArray, series_keys: set[int], parts: list[_Codes],
-    columns: Mapping[str, _Codes], factors: FactorSet, gwp: GwpTable, years: list[int],
+    table: pa.Table, enc: _Encoded, series_keys: set[int], factors: FactorSet
 ) -> list[tuple[int, str, str, KeyInfo, EmissionResult]]:
     """Series methods (first-order decay): one time series per (key, region, entity)."""
     if not series_keys:
         return []
-    sizes = [len(p.values) for p in parts]
-    rows = np.flatnonzero(np.isin(key, np.fromiter(series_keys, dtype=np.int64)))
+    sizes = [len(p.values) for p in enc.parts]
+    regions, entities = enc.columns["region"], enc.columns["entity"]
+    rows = np.flatnonzero(np.isin(enc.key, np.fromiter(series_keys, dtype=np.int64)))
     year_col = table.column("year").to_numpy()
-    qty = table.column("quantity").to_numpy()
     groups: dict[tuple[int, int, int], list[int]] = {}
     for r in rows.tolist():
-        g = (int(key[r]), int(columns["region"].indices[r]), int(columns["entity"].indices[r]))
+        g = (int(enc.key[r]), int(regions.indices[r]), int(entities.indices[r]))
         groups.setdefault(g, []).append(r)
     out = []
     for (k, reg, ent), members in sorted(groups.items()):
         category, act, unit, qualifier, overrides_text = (
-            parts[i].values[c] for i, c in enumerate(_decode(k, sizes)))
-        region = columns["region"].values[reg]
-        entity = columns["entity"].values[ent]
-        records = [ActivityRecord(int(year_col[r]), region, category, act, float(qty[r]), unit,
-                                  entity=entity, qualifier=qualifier,
-                                  overrides=parse_overrides(overrides_text)) for r in members]
+            enc.parts[i].values[c] for i, c in enumerate(_decode(k, sizes))
+        )
+        region, entity = regions.values[reg], entities.values[ent]
+        overrides = parse_overrides(overrides_text)
+        records = [
+            ActivityRecord(
+                int(year_col[r]),
+                region,
+                category,
+                act,
+                float(enc.quantity[r]),
+                unit,
+                entity=entity,
+                qualifier=qualifier,
+                overrides=overrides,
+            )
+            for r in members
+        ]
         for year, result in compute_series(records, factors).items():
-            if year in years:
-                info = KeyInfo(category, act, unit, qualifier, overrides_text, year,
-                               method_for(category).name, scope_of(category))
-                info.result = result
+            if year in enc.years:
+                info = KeyInfo(
+                    category,
+                    act,
+                    unit,
+                    qualifier,
+                    overrides_text,
+                    year,
+                    method_for(category).name,
+                    scope_of(category),
+                    result,
+                )
                 out.append((year, region, entity, info, result))
     return out

@@ -78,11 +78,19 @@ class InventoryResult:
     # ── construction ─────────────────────────────────────────────────────────────────────
     @classmethod
     def build(
-        cls, *, years: list[int], regions: list[str], entities: list[str], keys: _KeyTable,
-        quantity_by_cell: npt.NDArray[np.float64], entity_co2e: npt.NDArray[np.float64],
+        cls,
+        *,
+        years: list[int],
+        regions: list[str],
+        entities: list[str],
+        keys: _KeyTable,
+        quantity_by_cell: npt.NDArray[np.float64],
+        entity_co2e: npt.NDArray[np.float64],
         entity_tce: npt.NDArray[np.float64],
         series: Sequence[tuple[int, str, str, KeyInfo, EmissionResult]],
-        factor_set: str, gwp: GwpTable, warnings: list[Issue],
+        factor_set: str,
+        gwp: GwpTable,
+        warnings: list[Issue],
     ) -> InventoryResult:
         y_idx, r_idx, k_idx = np.nonzero(quantity_by_cell)
         qty = quantity_by_cell[y_idx, r_idx, k_idx]
@@ -98,19 +106,32 @@ class InventoryResult:
         r_idx = np.concatenate([r_idx, np.asarray(extra_r, dtype=np.int64)])
         k_idx = np.concatenate([k_idx, np.asarray(extra_k, dtype=np.int64)])
         qty = np.concatenate([qty, np.ones(len(extra_k))])
-        cells = pa.table({
-            "year": pa.array(np.asarray(years, dtype=np.int32)[y_idx]),
-            "region": pa.array(np.asarray(regions, dtype=object)[r_idx], pa.string()),
-            "key": pa.array(k_idx.astype(np.int32)),
-            "quantity": pa.array(qty),
-        })
+        cells = pa.table(
+            {
+                "year": pa.array(np.asarray(years, dtype=np.int32)[y_idx]),
+                "region": pa.array(np.asarray(regions, dtype=object)[r_idx], pa.string()),
+                "key": pa.array(k_idx.astype(np.int32)),
+                "quantity": pa.array(qty),
+            }
+        )
         gases = {g for i in infos if i.result is not None for g in i.result.gases_t}
         gwp_values = {g: gwp.gwp(g) for g in gases}
         cube = _cube(cells, infos, gwp_values, gwp.gwp_set)
-        entity_table = _entity_table(years, entities, entity_co2e, entity_tce, series,
-                                     gwp_values, gwp.gwp_set)
-        return cls(years, regions, entities, factor_set, gwp.gwp_set, cube, entity_table,
-                   cells, infos, warnings)
+        entity_table = _entity_table(
+            years, entities, entity_co2e, entity_tce, series, gwp_values, gwp.gwp_set
+        )
+        return cls(
+            years,
+            regions,
+            entities,
+            factor_set,
+            gwp.gwp_set,
+            cube,
+            entity_table,
+            cells,
+            infos,
+            warnings,
+        )
 
     # ── views ────────────────────────────────────────────────────────────────────────────
     def totals(self, year: int, region_prefix: str = "") -> dict[str, float]:
@@ -118,23 +139,35 @@ class InventoryResult:
         direct, sink (net LULUCF), net import, gross = direct + net import,
         net = gross + sink; entity indirect as a memo; energy in tce likewise."""
         rows = self.cube.to_pylist()
-        out = {"direct_co2e_t": 0.0, "sink_co2e_t": 0.0, "indirect_net_import_co2e_t": 0.0,
-               "indirect_entity_co2e_t": 0.0, "energy_direct_tce": 0.0,
-               "energy_net_import_tce": 0.0, "energy_entity_purchased_tce": 0.0,
-               "co2_biogenic_memo_t": 0.0}
+        out = {
+            "direct_co2e_t": 0.0,
+            "sink_co2e_t": 0.0,
+            "indirect_net_import_co2e_t": 0.0,
+            "indirect_entity_co2e_t": 0.0,
+            "energy_direct_tce": 0.0,
+            "energy_net_import_tce": 0.0,
+            "energy_entity_purchased_tce": 0.0,
+            "co2_biogenic_memo_t": 0.0,
+        }
         for row in rows:
             if row["year"] != year or not row["region"].startswith(region_prefix):
                 continue
             scope = row["scope"]
-            key = {"direct": "direct_co2e_t", "sink": "sink_co2e_t",
-                   "indirect_net_import": "indirect_net_import_co2e_t",
-                   "indirect_entity": "indirect_entity_co2e_t"}[scope]
+            key = {
+                "direct": "direct_co2e_t",
+                "sink": "sink_co2e_t",
+                "indirect_net_import": "indirect_net_import_co2e_t",
+                "indirect_entity": "indirect_entity_co2e_t",
+            }[scope]
             if row["gas"] == "CO2e":
                 out[key] += row["value"]
             elif row["gas"] == "energy_tce":
-                energy_key = {"direct": "energy_direct_tce", "sink": "energy_direct_tce",
-                              "indirect_net_import": "energy_net_import_tce",
-                              "indirect_entity": "energy_entity_purchased_tce"}[scope]
+                energy_key = {
+                    "direct": "energy_direct_tce",
+                    "sink": "energy_direct_tce",
+                    "indirect_net_import": "energy_net_import_tce",
+                    "indirect_entity": "energy_entity_purchased_tce",
+                }[scope]
                 out[energy_key] += row["value"]
             elif row["gas"] == "CO2_biogenic":
                 out["co2_biogenic_memo_t"] += row["value"]
@@ -143,8 +176,9 @@ class InventoryResult:
         out["energy_total_tce"] = out["energy_direct_tce"] + out["energy_net_import_tce"]
         return out
 
-    def four_indicators(self, year: int, gdp_10k_cny: float,
-                        region_prefix: str = "") -> dict[str, float | str]:
+    def four_indicators(
+        self, year: int, gdp_10k_cny: float, region_prefix: str = ""
+    ) -> dict[str, float | str]:
         """能源消费总量, 碳排放总量, 能耗强度, 碳排放强度 (energy and carbon intensity per
         万元 GDP). Carbon total = gross CO2e (direct + net imported electricity)."""
         totals = self.totals(year, region_prefix)
@@ -167,18 +201,26 @@ class InventoryResult:
                 continue
             trace = info.result.trace
             scale = row["quantity"]
-            out.append({
-                "activity": info.activity, "unit": info.unit, "qualifier": info.qualifier,
-                "overrides": info.overrides, "quantity": scale, "method": info.method,
-                "gases_t": {g: t * scale for g, t in info.result.gases_t.items()},
-                "trace": trace.scaled_activity(scale).as_dict(),
-                "factor_set": self.factor_set, "gwp_set": self.gwp_set,
-            })
+            out.append(
+                {
+                    "activity": info.activity,
+                    "unit": info.unit,
+                    "qualifier": info.qualifier,
+                    "overrides": info.overrides,
+                    "quantity": scale,
+                    "method": info.method,
+                    "gases_t": {g: t * scale for g, t in info.result.gases_t.items()},
+                    "trace": trace.scaled_activity(scale).as_dict(),
+                    "factor_set": self.factor_set,
+                    "gwp_set": self.gwp_set,
+                }
+            )
         return out
 
 
-def _cube(cells: pa.Table, infos: Sequence[KeyInfo], gwp: Mapping[str, float],
-          gwp_set: str) -> pa.Table:
+def _cube(
+    cells: pa.Table, infos: Sequence[KeyInfo], gwp: Mapping[str, float], gwp_set: str
+) -> pa.Table:
     """Long table (year, region, category, scope, gas, value, unit, gwp_set): one row per
     gas plus ``CO2e``, ``energy_tce`` and the memo ``CO2_biogenic``. Vectorised: one
     ``bincount`` per measure over the (year, region, key) cells."""
@@ -214,8 +256,9 @@ def _cube(cells: pa.Table, infos: Sequence[KeyInfo], gwp: Mapping[str, float],
     n_cat, n_reg = len(categories), len(region_list)
     group = ((year_arr - year0) * n_reg + reg_arr) * n_cat + cat_of_key[keys]
     size = n_years * n_reg * n_cat
-    columns: dict[str, list[Any]] = {c: [] for c in
-                                     ("year", "region", "category", "scope", "gas", "value")}
+    columns: dict[str, list[Any]] = {
+        c: [] for c in ("year", "region", "category", "scope", "gas", "value")
+    }
     for gas in sorted(measures):
         sums = np.bincount(group, weights=qty * measures[gas][keys], minlength=size)
         touched = np.bincount(group, weights=(measures[gas][keys] != 0), minlength=size)
@@ -229,26 +272,38 @@ def _cube(cells: pa.Table, infos: Sequence[KeyInfo], gwp: Mapping[str, float],
             columns["gas"].append(gas)
             columns["value"].append(float(sums[g]))
     unit_of = {"CO2e": "t CO2e", "energy_tce": "tce"}
-    table = pa.table({
-        "year": pa.array(columns["year"], pa.int32()),
-        "region": pa.array(columns["region"], pa.string()),
-        "category": pa.array(columns["category"], pa.string()),
-        "scope": pa.array(columns["scope"], pa.string()),
-        "gas": pa.array(columns["gas"], pa.string()),
-        "value": pa.array(columns["value"], pa.float64()),
-        "unit": pa.array([unit_of.get(g, "t") for g in columns["gas"]], pa.string()),
-        "gwp_set": pa.array([gwp_set if g == "CO2e" else "" for g in columns["gas"]],
-                            pa.string()),
-    })
-    return table.sort_by([("year", "ascending"), ("region", "ascending"),
-                          ("category", "ascending"), ("gas", "ascending")])
+    table = pa.table(
+        {
+            "year": pa.array(columns["year"], pa.int32()),
+            "region": pa.array(columns["region"], pa.string()),
+            "category": pa.array(columns["category"], pa.string()),
+            "scope": pa.array(columns["scope"], pa.string()),
+            "gas": pa.array(columns["gas"], pa.string()),
+            "value": pa.array(columns["value"], pa.float64()),
+            "unit": pa.array([unit_of.get(g, "t") for g in columns["gas"]], pa.string()),
+            "gwp_set": pa.array(
+                [gwp_set if g == "CO2e" else "" for g in columns["gas"]], pa.string()
+            ),
+        }
+    )
+    return table.sort_by(
+        [
+            ("year", "ascending"),
+            ("region", "ascending"),
+            ("category", "ascending"),
+            ("gas", "ascending"),
+        ]
+    )
 
 
 def _entity_table(
-    years: list[int], entities: list[str], co2e: npt.NDArray[np.float64],
+    years: list[int],
+    entities: list[str],
+    co2e: npt.NDArray[np.float64],
     tce: npt.NDArray[np.float64],
     series: Sequence[tuple[int, str, str, KeyInfo, EmissionResult]],
-    gwp_values: Mapping[str, float], gwp_set: str,
+    gwp_values: Mapping[str, float],
+    gwp_set: str,
 ) -> pa.Table:
     """Enterprise view: (year, entity) → direct and indirect CO2e, energy in tce.
 
@@ -260,19 +315,24 @@ def _entity_table(
             if entity:
                 col = 0 if info.scope in ("direct", "sink") else 1
                 co2e[years.index(year), entities.index(entity), col] += sum(
-                    t * gwp_values[g] for g, t in result.gases_t.items())
+                    t * gwp_values[g] for g, t in result.gases_t.items()
+                )
     active = (co2e != 0).any(axis=2) | (tce != 0).any(axis=2)
     if "" in entities:
         active[:, entities.index("")] = False
     y_idx, e_idx = np.nonzero(active)
-    return pa.table({
-        "year": pa.array(np.asarray(years, dtype=np.int32)[y_idx]),
-        "entity": pa.DictionaryArray.from_arrays(pa.array(e_idx.astype(np.int32)),
-                                                 pa.array(entities, pa.string())),
-        "direct_co2e_t": pa.array(co2e[y_idx, e_idx, 0]),
-        "indirect_co2e_t": pa.array(co2e[y_idx, e_idx, 1]),
-        "energy_direct_tce": pa.array(tce[y_idx, e_idx, 0]),
-        "energy_purchased_tce": pa.array(tce[y_idx, e_idx, 1]),
-        "gwp_set": pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(y_idx), np.int8)),
-                                                  pa.array([gwp_set])),
-    })
+    return pa.table(
+        {
+            "year": pa.array(np.asarray(years, dtype=np.int32)[y_idx]),
+            "entity": pa.DictionaryArray.from_arrays(
+                pa.array(e_idx.astype(np.int32)), pa.array(entities, pa.string())
+            ),
+            "direct_co2e_t": pa.array(co2e[y_idx, e_idx, 0]),
+            "indirect_co2e_t": pa.array(co2e[y_idx, e_idx, 1]),
+            "energy_direct_tce": pa.array(tce[y_idx, e_idx, 0]),
+            "energy_purchased_tce": pa.array(tce[y_idx, e_idx, 1]),
+            "gwp_set": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(len(y_idx), np.int8)), pa.array([gwp_set])
+            ),
+        }
+    )

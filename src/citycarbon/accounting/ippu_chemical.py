@@ -108,23 +108,48 @@ def ammonia_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     tonnes, traced_activity = _tonnes(ctx, quantity, "ammonia")
     if "fuel_requirement" not in ctx.overrides:
         _check_qualifier(ctx, "fuel_requirement", "ammonia")
-    fuel = resolve(ctx.factors, ctx.overrides, "fuel_requirement", "GJ/t", subject="ammonia",
-                   qualifier=ctx.qualifier)
-    carbon = resolve(ctx.factors, ctx.overrides, "carbon_content", "t/TJ",
-                     parameter="feedstock_carbon_content", subject="ammonia",
-                     qualifier=ctx.qualifier)
-    oxidation = resolve(ctx.factors, ctx.overrides, "carbon_oxidation_factor", "dimensionless",
-                        subject="ammonia", qualifier=ctx.qualifier, bounds=FRACTION)
+    fuel = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "fuel_requirement",
+        "GJ/t",
+        subject="ammonia",
+        qualifier=ctx.qualifier,
+    )
+    carbon = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "carbon_content",
+        "t/TJ",
+        parameter="feedstock_carbon_content",
+        subject="ammonia",
+        qualifier=ctx.qualifier,
+    )
+    oxidation = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "carbon_oxidation_factor",
+        "dimensionless",
+        subject="ammonia",
+        qualifier=ctx.qualifier,
+        bounds=FRACTION,
+    )
     gross_per_t = ammonia_process_co2(1.0, fuel.value, carbon.value, oxidation.value)
-    inputs: list[TracedValue] = [traced_activity, fuel, carbon, oxidation,
-                                 constant("co2_per_c", CO2_PER_C, "t/t")]
+    inputs: list[TracedValue] = [
+        traced_activity,
+        fuel,
+        carbon,
+        oxidation,
+        constant("co2_per_c", CO2_PER_C, "t/t"),
+    ]
     recovered_per_t = 0.0
     if "co2_recovered" in ctx.overrides:
         recovered_per_t = float(ctx.overrides["co2_recovered"])
         check_bounds("co2_recovered", recovered_per_t, Bounds(0.0, gross_per_t))
         inputs.append(TracedValue("co2_recovered", recovered_per_t, "t/t", "override"))
-    co2 = ammonia_process_co2(tonnes, fuel.value, carbon.value, oxidation.value,
-                              recovered_per_t * tonnes)
+    co2 = ammonia_process_co2(
+        tonnes, fuel.value, carbon.value, oxidation.value, recovered_per_t * tonnes
+    )
     return EmissionResult(
         gases_t={"CO2": co2},
         trace=Trace(
@@ -139,24 +164,45 @@ def ammonia_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     )
 
 
-def _acid_n2o(ctx: MethodContext, quantity: float, subject: str, equation: str,
-              default_abatement: bool) -> EmissionResult:
+def _acid_n2o(
+    ctx: MethodContext, quantity: float, subject: str, equation: str, default_abatement: bool
+) -> EmissionResult:
     tonnes, traced_activity = _tonnes(ctx, quantity, subject)
     inputs: list[TracedValue] = [traced_activity]
     if "ef_n2o" not in ctx.overrides and subject == "nitric_acid":
         _check_qualifier(ctx, "ef_n2o_process", subject)
-    ef = resolve(ctx.factors, ctx.overrides, "ef_n2o", "kg/t", parameter="ef_n2o_process",
-                 subject=subject, qualifier="" if default_abatement else ctx.qualifier)
+    ef = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "ef_n2o",
+        "kg/t",
+        parameter="ef_n2o_process",
+        subject=subject,
+        qualifier="" if default_abatement else ctx.qualifier,
+    )
     inputs.append(ef)
     destruction, utilisation = 0.0, 1.0
     if default_abatement or "destruction_factor" in ctx.overrides:
         if default_abatement and "destruction_factor" not in ctx.overrides:
             _check_qualifier(ctx, "destruction_factor", subject)
-        df = resolve(ctx.factors, ctx.overrides, "destruction_factor", "dimensionless",
-                     subject=subject, qualifier=ctx.qualifier, bounds=FRACTION)
+        df = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "destruction_factor",
+            "dimensionless",
+            subject=subject,
+            qualifier=ctx.qualifier,
+            bounds=FRACTION,
+        )
         if "abatement_utilisation" in ctx.overrides or default_abatement:
-            asuf = resolve(ctx.factors, ctx.overrides, "abatement_utilisation",
-                           "dimensionless", subject=subject, bounds=FRACTION)
+            asuf = resolve(
+                ctx.factors,
+                ctx.overrides,
+                "abatement_utilisation",
+                "dimensionless",
+                subject=subject,
+                bounds=FRACTION,
+            )
         else:  # nitric acid: no packaged ASUF; measured DF without ASUF → full utilisation
             asuf = constant("abatement_utilisation", 1.0, "dimensionless")
         inputs += [df, asuf]
@@ -176,9 +222,13 @@ def nitric_acid_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     (additional abatement not already in the plant-type factor; default none).
     """
     _check_activity(ctx, NITRIC_ACID_ACTIVITIES)
-    return _acid_n2o(ctx, quantity, "nitric_acid",
-                     "IPCC 2006 Vol.3 Eq. 3.5: N2O = EF × NAP × (1 − DF × ASUF)",
-                     default_abatement=False)
+    return _acid_n2o(
+        ctx,
+        quantity,
+        "nitric_acid",
+        "IPCC 2006 Vol.3 Eq. 3.5: N2O = EF × NAP × (1 − DF × ASUF)",
+        default_abatement=False,
+    )
 
 
 def adipic_acid_process(ctx: MethodContext, quantity: float) -> EmissionResult:
@@ -190,9 +240,13 @@ def adipic_acid_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     ``abatement_utilisation`` (default 1).
     """
     _check_activity(ctx, ADIPIC_ACID_ACTIVITIES)
-    return _acid_n2o(ctx, quantity, "adipic_acid",
-                     "IPCC 2006 Vol.3 Eq. 3.8: N2O = EF × AAP × (1 − DF × ASUF)",
-                     default_abatement=True)
+    return _acid_n2o(
+        ctx,
+        quantity,
+        "adipic_acid",
+        "IPCC 2006 Vol.3 Eq. 3.8: N2O = EF × AAP × (1 − DF × ASUF)",
+        default_abatement=True,
+    )
 
 
 def hcfc22_byproduct(ctx: MethodContext, quantity: float) -> EmissionResult:
@@ -200,8 +254,7 @@ def hcfc22_byproduct(ctx: MethodContext, quantity: float) -> EmissionResult:
     HCFC-22 produced). Override: ``ef_hfc23`` (kg HFC-23/kg HCFC-22)."""
     _check_activity(ctx, HCFC22_ACTIVITIES)
     kg = quantity * units.factor(ctx.unit, "kg")
-    ef = resolve(ctx.factors, ctx.overrides, "ef_hfc23", "kg/kg", subject="hcfc22",
-                 bounds=FRACTION)
+    ef = resolve(ctx.factors, ctx.overrides, "ef_hfc23", "kg/kg", subject="hcfc22", bounds=FRACTION)
     hfc23_kg = hfc23_from_hcfc22(kg, ef.value)
     return EmissionResult(
         gases_t={"HFC23": hfc23_kg / 1000.0},
@@ -214,15 +267,47 @@ def hcfc22_byproduct(ctx: MethodContext, quantity: float) -> EmissionResult:
     )
 
 
-register(MethodSpec("2.B.1", "ammonia_process", "t", linear=ammonia_process,
-                    activities=AMMONIA_ACTIVITIES, description_zh="合成氨生产过程排放",
-                    description_en="ammonia production (process CO2)"))
-register(MethodSpec("2.B.2", "nitric_acid_process", "t", linear=nitric_acid_process,
-                    activities=NITRIC_ACID_ACTIVITIES, description_zh="硝酸生产N2O排放",
-                    description_en="nitric acid production (N2O)"))
-register(MethodSpec("2.B.3", "adipic_acid_process", "t", linear=adipic_acid_process,
-                    activities=ADIPIC_ACID_ACTIVITIES, description_zh="己二酸生产N2O排放",
-                    description_en="adipic acid production (N2O)"))
-register(MethodSpec("2.B.9.a", "hcfc22_byproduct", "t", linear=hcfc22_byproduct,
-                    activities=HCFC22_ACTIVITIES, description_zh="HCFC-22生产副产HFC-23排放",
-                    description_en="HFC-23 by-product of HCFC-22 production"))
+register(
+    MethodSpec(
+        "2.B.1",
+        "ammonia_process",
+        "t",
+        linear=ammonia_process,
+        activities=AMMONIA_ACTIVITIES,
+        description_zh="合成氨生产过程排放",
+        description_en="ammonia production (process CO2)",
+    )
+)
+register(
+    MethodSpec(
+        "2.B.2",
+        "nitric_acid_process",
+        "t",
+        linear=nitric_acid_process,
+        activities=NITRIC_ACID_ACTIVITIES,
+        description_zh="硝酸生产N2O排放",
+        description_en="nitric acid production (N2O)",
+    )
+)
+register(
+    MethodSpec(
+        "2.B.3",
+        "adipic_acid_process",
+        "t",
+        linear=adipic_acid_process,
+        activities=ADIPIC_ACID_ACTIVITIES,
+        description_zh="己二酸生产N2O排放",
+        description_en="adipic acid production (N2O)",
+    )
+)
+register(
+    MethodSpec(
+        "2.B.9.a",
+        "hcfc22_byproduct",
+        "t",
+        linear=hcfc22_byproduct,
+        activities=HCFC22_ACTIVITIES,
+        description_zh="HCFC-22生产副产HFC-23排放",
+        description_en="HFC-23 by-product of HCFC-22 production",
+    )
+)

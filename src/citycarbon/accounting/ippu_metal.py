@@ -22,8 +22,14 @@ IRON_STEEL_PRODUCTS = ("steel", "pig_iron", "dri", "sinter", "pellet", "coke")
 FLARED_GASES = ("blast_furnace_gas", "converter_gas")
 IRON_STEEL_ACTIVITIES = IRON_STEEL_PRODUCTS + FLARED_GASES
 FERROALLOYS = (
-    "ferrosilicon_45", "ferrosilicon_65", "ferrosilicon_75", "ferrosilicon_90",
-    "ferromanganese_7c", "ferromanganese_1c", "silicomanganese", "silicon_metal",
+    "ferrosilicon_45",
+    "ferrosilicon_65",
+    "ferrosilicon_75",
+    "ferrosilicon_90",
+    "ferromanganese_7c",
+    "ferromanganese_1c",
+    "silicomanganese",
+    "silicon_metal",
     "ferrochromium",
 )
 ALUMINIUM_ACTIVITIES = ("aluminium",)
@@ -31,8 +37,13 @@ ALUMINIUM_ACTIVITIES = ("aluminium",)
 # (PFCs). A family alone uses its most common cell type; empty = prebake (all Chinese
 # smelters are point-fed prebake).
 ALUMINIUM_FAMILY = {
-    "": "prebake", "prebake": "prebake", "prebake_cwpb": "prebake", "prebake_swpb": "prebake",
-    "soderberg": "soderberg", "soderberg_vss": "soderberg", "soderberg_hss": "soderberg",
+    "": "prebake",
+    "prebake": "prebake",
+    "prebake_cwpb": "prebake",
+    "prebake_swpb": "prebake",
+    "soderberg": "soderberg",
+    "soderberg_vss": "soderberg",
+    "soderberg_hss": "soderberg",
 }
 ALUMINIUM_CELL = {"": "prebake_cwpb", "prebake": "prebake_cwpb", "soderberg": "soderberg_vss"}
 
@@ -92,20 +103,34 @@ def _check_qualifier(ctx: MethodContext, known: list[str]) -> None:
         )
 
 
-def _optional(ctx: MethodContext, name: str, parameter: str, unit: str, subject: str,
-              qualifier: str) -> TracedValue | None:
+def _optional(
+    ctx: MethodContext, name: str, parameter: str, *, unit: str, subject: str, qualifier: str
+) -> TracedValue | None:
     """An override or a packaged factor *of this subject*; ``None`` when the gas has no
     default for the product (reported as not estimated, never as zero)."""
     hit = ctx.factors.find(parameter, subject, qualifier)
     if name not in ctx.overrides and (hit is None or hit.subject != subject):
         return None
-    return resolve(ctx.factors, ctx.overrides, name, unit, parameter=parameter,
-                   subject=subject, qualifier=qualifier)
+    return resolve(
+        ctx.factors,
+        ctx.overrides,
+        name,
+        unit,
+        parameter=parameter,
+        subject=subject,
+        qualifier=qualifier,
+    )
 
 
-def _per_product(ctx: MethodContext, quantity: float, gases: dict[str, tuple[str, str]],
-                 qualifier: str, method: str, equation: str,
-                 notes: tuple[str, ...] = ()) -> EmissionResult:
+def _per_product(
+    ctx: MethodContext,
+    quantity: float,
+    gases: dict[str, tuple[str, str]],
+    *,
+    qualifier: str,
+    method: str,
+    equation: str,
+) -> EmissionResult:
     """Production × EF for each gas: ``gases`` maps gas → (override name, table parameter).
     The first gas is required; the others are estimated where a factor exists."""
     tonnes, traced_activity = _tonnes(ctx, quantity)
@@ -113,18 +138,26 @@ def _per_product(ctx: MethodContext, quantity: float, gases: dict[str, tuple[str
     result: dict[str, float] = {}
     for index, (gas, (name, parameter)) in enumerate(gases.items()):
         if index == 0:
-            ef: TracedValue | None = resolve(ctx.factors, ctx.overrides, name, "t/t",
-                                             parameter=parameter, subject=ctx.activity,
-                                             qualifier=qualifier)
+            ef: TracedValue | None = resolve(
+                ctx.factors,
+                ctx.overrides,
+                name,
+                "t/t",
+                parameter=parameter,
+                subject=ctx.activity,
+                qualifier=qualifier,
+            )
         else:
-            ef = _optional(ctx, name, parameter, "t/t", ctx.activity, qualifier)
+            ef = _optional(
+                ctx, name, parameter, unit="t/t", subject=ctx.activity, qualifier=qualifier
+            )
         if ef is None:
             continue
         inputs.append(ef)
         result[gas] = production_emissions(tonnes, ef.value)
     return EmissionResult(
         gases_t=result,
-        trace=Trace(method=method, equation=equation, inputs=tuple(inputs), notes=notes),
+        trace=Trace(method=method, equation=equation, inputs=tuple(inputs)),
     )
 
 
@@ -133,23 +166,48 @@ def _per_product(ctx: MethodContext, quantity: float, gases: dict[str, tuple[str
 
 def _flaring(ctx: MethodContext, quantity: float) -> EmissionResult:
     tonnes, traced_activity = _tonnes(ctx, quantity)
-    fraction = resolve(ctx.factors, ctx.overrides, "flared_fraction", "dimensionless",
-                       subject=ctx.activity, bounds=FRACTION)
-    carbon = resolve(ctx.factors, ctx.overrides, "carbon_content", "dimensionless",
-                     parameter="gas_carbon_content", subject=ctx.activity, bounds=FRACTION)
-    ef_n2o = resolve(ctx.factors, ctx.overrides, "ef_n2o", "t/t",
-                     parameter="ef_n2o_flaring", subject=ctx.activity)
+    fraction = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "flared_fraction",
+        "dimensionless",
+        subject=ctx.activity,
+        bounds=FRACTION,
+    )
+    carbon = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "carbon_content",
+        "dimensionless",
+        parameter="gas_carbon_content",
+        subject=ctx.activity,
+        bounds=FRACTION,
+    )
+    ef_n2o = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "ef_n2o",
+        "t/t",
+        parameter="ef_n2o_flaring",
+        subject=ctx.activity,
+    )
     return EmissionResult(
-        gases_t={"CO2": flaring_co2(tonnes, fraction.value, carbon.value),
-                 "N2O": flaring_n2o(tonnes, fraction.value, ef_n2o.value)},
+        gases_t={
+            "CO2": flaring_co2(tonnes, fraction.value, carbon.value),
+            "N2O": flaring_n2o(tonnes, fraction.value, ef_n2o.value),
+        },
         trace=Trace(
             method="iron_steel_gas_flaring",
             equation="2019 Refinement Vol.3 Eq. 4.8a/4.14a: CO2 = Q × R × CC × 44/12; "
             "N2O = Q × R × EF",
-            inputs=(traced_activity, fraction, carbon, ef_n2o,
-                    constant("co2_per_c", CO2_PER_C, "t/t")),
-            intermediates=(TracedValue("gas_flared", tonnes * fraction.value, "t",
-                                       "constant"),),
+            inputs=(
+                traced_activity,
+                fraction,
+                carbon,
+                ef_n2o,
+                constant("co2_per_c", CO2_PER_C, "t/t"),
+            ),
+            intermediates=(TracedValue("gas_flared", tonnes * fraction.value, "t", "constant"),),
         ),
     )
 
@@ -169,12 +227,16 @@ def iron_steel_process(ctx: MethodContext, quantity: float) -> EmissionResult:
         _check_qualifier(ctx, [])
         return _flaring(ctx, quantity)
     if "ef_co2" not in ctx.overrides:
-        _check_qualifier(ctx, [q for q in ctx.factors.qualifiers("ef_co2_process", ctx.activity)
-                               if q])
+        _check_qualifier(
+            ctx, [q for q in ctx.factors.qualifiers("ef_co2_process", ctx.activity) if q]
+        )
     return _per_product(
-        ctx, quantity, {"CO2": ("ef_co2", "ef_co2_process"), "CH4": ("ef_ch4", "ef_ch4_process")},
-        ctx.qualifier, "iron_steel_process",
-        "IPCC 2006 Vol.3 Eq. 4.1, 4.4–4.8 (CO2), 4.12–4.14 (CH4): E = Q × EF",
+        ctx,
+        quantity,
+        {"CO2": ("ef_co2", "ef_co2_process"), "CH4": ("ef_ch4", "ef_ch4_process")},
+        qualifier=ctx.qualifier,
+        method="iron_steel_process",
+        equation="IPCC 2006 Vol.3 Eq. 4.1, 4.4–4.8 (CO2), 4.12–4.14 (CH4): E = Q × EF",
     )
 
 
@@ -186,9 +248,12 @@ def ferroalloy_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     _check_activity(ctx, FERROALLOYS)
     _check_qualifier(ctx, [])
     return _per_product(
-        ctx, quantity, {"CO2": ("ef_co2", "ef_co2_process"), "CH4": ("ef_ch4", "ef_ch4_process")},
-        "", "ferroalloy_process",
-        "IPCC 2006 Vol.3 Eq. 4.15 (CO2), Eq. 4.18 (CH4): E = MP × EF",
+        ctx,
+        quantity,
+        {"CO2": ("ef_co2", "ef_co2_process"), "CH4": ("ef_ch4", "ef_ch4_process")},
+        qualifier="",
+        method="ferroalloy_process",
+        equation="IPCC 2006 Vol.3 Eq. 4.15 (CO2), Eq. 4.18 (CH4): E = MP × EF",
     )
 
 
@@ -205,18 +270,32 @@ def aluminium_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     family = ALUMINIUM_FAMILY[ctx.qualifier]
     cell = ALUMINIUM_CELL.get(ctx.qualifier, ctx.qualifier)
     tonnes, traced_activity = _tonnes(ctx, quantity)
-    ef_co2 = resolve(ctx.factors, ctx.overrides, "ef_co2", "t/t", parameter="ef_co2_process",
-                     subject="aluminium", qualifier=family)
-    ef_cf4 = resolve(ctx.factors, ctx.overrides, "ef_cf4", "t/t", subject="aluminium",
-                     qualifier=cell)
-    ef_c2f6 = resolve(ctx.factors, ctx.overrides, "ef_c2f6", "t/t", subject="aluminium",
-                      qualifier=cell)
-    notes = () if cell == ctx.qualifier else (
-        f"PFC factors of cell type {cell} used for qualifier {ctx.qualifier!r}",)
+    ef_co2 = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "ef_co2",
+        "t/t",
+        parameter="ef_co2_process",
+        subject="aluminium",
+        qualifier=family,
+    )
+    ef_cf4 = resolve(
+        ctx.factors, ctx.overrides, "ef_cf4", "t/t", subject="aluminium", qualifier=cell
+    )
+    ef_c2f6 = resolve(
+        ctx.factors, ctx.overrides, "ef_c2f6", "t/t", subject="aluminium", qualifier=cell
+    )
+    notes = (
+        ()
+        if cell == ctx.qualifier
+        else (f"PFC factors of cell type {cell} used for qualifier {ctx.qualifier!r}",)
+    )
     return EmissionResult(
-        gases_t={"CO2": production_emissions(tonnes, ef_co2.value),
-                 "CF4": production_emissions(tonnes, ef_cf4.value),
-                 "C2F6": production_emissions(tonnes, ef_c2f6.value)},
+        gases_t={
+            "CO2": production_emissions(tonnes, ef_co2.value),
+            "CF4": production_emissions(tonnes, ef_cf4.value),
+            "C2F6": production_emissions(tonnes, ef_c2f6.value),
+        },
         trace=Trace(
             method="aluminium_process",
             equation="IPCC 2006 Vol.3 Eq. 4.20 (CO2 = MP × EF), Eq. 4.25 (PFC = MP × EF)",
@@ -226,12 +305,36 @@ def aluminium_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     )
 
 
-register(MethodSpec("2.C.1", "iron_steel_process", "t", linear=iron_steel_process,
-                    activities=IRON_STEEL_ACTIVITIES, description_zh="钢铁生产过程排放",
-                    description_en="iron and steel production (process CO2, CH4, N2O)"))
-register(MethodSpec("2.C.2", "ferroalloy_process", "t", linear=ferroalloy_process,
-                    activities=FERROALLOYS, description_zh="铁合金生产过程排放",
-                    description_en="ferroalloy production (process CO2, CH4)"))
-register(MethodSpec("2.C.3", "aluminium_process", "t", linear=aluminium_process,
-                    activities=ALUMINIUM_ACTIVITIES, description_zh="原铝生产过程排放",
-                    description_en="primary aluminium production (CO2, CF4, C2F6)"))
+register(
+    MethodSpec(
+        "2.C.1",
+        "iron_steel_process",
+        "t",
+        linear=iron_steel_process,
+        activities=IRON_STEEL_ACTIVITIES,
+        description_zh="钢铁生产过程排放",
+        description_en="iron and steel production (process CO2, CH4, N2O)",
+    )
+)
+register(
+    MethodSpec(
+        "2.C.2",
+        "ferroalloy_process",
+        "t",
+        linear=ferroalloy_process,
+        activities=FERROALLOYS,
+        description_zh="铁合金生产过程排放",
+        description_en="ferroalloy production (process CO2, CH4)",
+    )
+)
+register(
+    MethodSpec(
+        "2.C.3",
+        "aluminium_process",
+        "t",
+        linear=aluminium_process,
+        activities=ALUMINIUM_ACTIVITIES,
+        description_zh="原铝生产过程排放",
+        description_en="primary aluminium production (CO2, CF4, C2F6)",
+    )
+)

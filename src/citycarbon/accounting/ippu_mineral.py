@@ -19,7 +19,8 @@ from citycarbon.accounting.registry import MethodContext, MethodSpec, register
 from citycarbon.errors import FactorNotFoundError, Message
 from citycarbon.trace import EmissionResult, Trace, TracedValue
 
-CO2_PER_CAO = 0.43971 / 0.5603  # IPCC 2006 Vol.3 Table 2.1, calcite: (t CO2/t CaCO3)/(t CaO/t CaCO3)
+# IPCC 2006 Vol.3 Table 2.1, calcite: (t CO2/t CaCO3) / (t CaO/t CaCO3) → t CO2/t CaO
+CO2_PER_CAO = 0.43971 / 0.5603
 KILN_DUST_CORRECTION = Bounds(1.0, 2.0)  # CF_ckd/CF_lkd = 1 + (calcined dust lost)/clinker
 LIME_EF_BOUNDS = Bounds(0.0, 1.0)  # at most 0.913 (pure dolomitic lime)
 
@@ -127,33 +128,65 @@ def cement_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     """
     _check_activity(ctx, CEMENT_ACTIVITIES)
     tonnes, traced_activity = _tonnes(ctx, quantity, ctx.activity)
-    cao = resolve(ctx.factors, ctx.overrides, "cao_in_clinker", "dimensionless",
-                  subject="cement", bounds=FRACTION)
-    ckd = resolve(ctx.factors, ctx.overrides, "ckd_correction", "dimensionless",
-                  subject="cement", bounds=KILN_DUST_CORRECTION)
+    cao = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "cao_in_clinker",
+        "dimensionless",
+        subject="cement",
+        bounds=FRACTION,
+    )
+    ckd = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "ckd_correction",
+        "dimensionless",
+        subject="cement",
+        bounds=KILN_DUST_CORRECTION,
+    )
     ef_clc = clinker_emission_factor(cao.value, ckd.value)
-    inputs: list[TracedValue] = [traced_activity, cao, ckd,
-                                 constant("co2_per_cao", CO2_PER_CAO, "t/t")]
+    inputs: list[TracedValue] = [
+        traced_activity,
+        cao,
+        ckd,
+        constant("co2_per_cao", CO2_PER_CAO, "t/t"),
+    ]
     intermediates = [TracedValue("ef_clc", ef_clc, "t/t", "constant")]
     if ctx.activity == "cement":
         if "clinker_fraction" not in ctx.overrides:
             _check_qualifier(ctx, "clinker_fraction", "cement")
-        fraction = resolve(ctx.factors, ctx.overrides, "clinker_fraction", "dimensionless",
-                           subject="cement", qualifier=ctx.qualifier, bounds=FRACTION)
+        fraction = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "clinker_fraction",
+            "dimensionless",
+            subject="cement",
+            qualifier=ctx.qualifier,
+            bounds=FRACTION,
+        )
         inputs.append(fraction)
         clinker = clinker_in_cement(tonnes, fraction.value)
-        equation = "IPCC 2006 Vol.3 Eq. 2.1: CO2 = M_c × C_cl × EF_clc, EF_clc = CaO × 0.785 × CF_ckd"
+        equation = (
+            "IPCC 2006 Vol.3 Eq. 2.1: CO2 = M_c × C_cl × EF_clc, "
+            "EF_clc = CaO × 0.43971/0.5603 × CF_ckd"
+        )
     else:
         sign = -1.0 if ctx.activity == "clinker_imported" else 1.0
         clinker = sign * tonnes
-        equation = ("IPCC 2006 Vol.3 Eq. 2.2: CO2 = M_cl × EF_cl × CF_ckd"
-                    if ctx.activity == "clinker"
-                    else "IPCC 2006 Vol.3 Eq. 2.1 clinker trade term: (−Im + Ex) × EF_clc")
+        equation = (
+            "IPCC 2006 Vol.3 Eq. 2.2: CO2 = M_cl × EF_cl × CF_ckd"
+            if ctx.activity == "clinker"
+            else "IPCC 2006 Vol.3 Eq. 2.1 clinker trade term: (−Im + Ex) × EF_clc"
+        )
     intermediates.append(TracedValue("clinker", clinker, "t", "constant"))
     return EmissionResult(
         gases_t={"CO2": cement_process_co2(clinker, ef_clc)},
-        trace=Trace(method="cement_process", equation=equation, inputs=tuple(inputs),
-                    intermediates=tuple(intermediates)),
+        trace=Trace(
+            method="cement_process",
+            equation=equation,
+            inputs=tuple(inputs),
+            intermediates=tuple(intermediates),
+        ),
     )
 
 
@@ -161,29 +194,59 @@ def _lime_ef(ctx: MethodContext) -> tuple[float, list[TracedValue], list[str]]:
     """EF_lime from an override, from a measured CaO content, from the lime type (Table 2.4)
     or, for an unknown type, from Eq. 2.8."""
     if "ef_lime" in ctx.overrides:
-        ef = resolve(ctx.factors, ctx.overrides, "ef_lime", "t/t", subject="lime",
-                     bounds=LIME_EF_BOUNDS)
+        ef = resolve(
+            ctx.factors, ctx.overrides, "ef_lime", "t/t", subject="lime", bounds=LIME_EF_BOUNDS
+        )
         return ef.value, [ef], []
     lime_type = ctx.qualifier or "high_calcium"
     if ctx.qualifier:
         _check_qualifier(ctx, "ef_lime", "lime")
     if "cao_content" in ctx.overrides:
-        ratio = resolve(ctx.factors, None, "stoichiometric_ratio", "t/t", subject="lime",
-                        qualifier=lime_type)
-        content = resolve(ctx.factors, ctx.overrides, "cao_content", "dimensionless",
-                          subject="lime", bounds=FRACTION)
-        return lime_emission_factor(ratio.value, content.value), [ratio, content], [
-            "IPCC 2006 Vol.3 Eq. 2.9: EF_lime = SR × CaO content"]
+        ratio = resolve(
+            ctx.factors, None, "stoichiometric_ratio", "t/t", subject="lime", qualifier=lime_type
+        )
+        content = resolve(
+            ctx.factors,
+            ctx.overrides,
+            "cao_content",
+            "dimensionless",
+            subject="lime",
+            bounds=FRACTION,
+        )
+        return (
+            lime_emission_factor(ratio.value, content.value),
+            [ratio, content],
+            ["IPCC 2006 Vol.3 Eq. 2.9: EF_lime = SR × CaO content"],
+        )
     if ctx.qualifier:
-        ef = resolve(ctx.factors, None, "ef_lime", "t/t", subject="lime",
-                     qualifier=ctx.qualifier)
+        ef = resolve(ctx.factors, None, "ef_lime", "t/t", subject="lime", qualifier=ctx.qualifier)
         return ef.value, [ef], []
-    high = resolve(ctx.factors, None, "ef_lime_high_calcium", "t/t", parameter="ef_lime",
-                   subject="lime", qualifier="high_calcium")
-    dolomitic = resolve(ctx.factors, None, "ef_lime_dolomitic", "t/t", parameter="ef_lime",
-                        subject="lime", qualifier="dolomitic")
-    share = resolve(ctx.factors, ctx.overrides, "high_calcium_share", "dimensionless",
-                    subject="lime", bounds=FRACTION)
+    high = resolve(
+        ctx.factors,
+        None,
+        "ef_lime_high_calcium",
+        "t/t",
+        parameter="ef_lime",
+        subject="lime",
+        qualifier="high_calcium",
+    )
+    dolomitic = resolve(
+        ctx.factors,
+        None,
+        "ef_lime_dolomitic",
+        "t/t",
+        parameter="ef_lime",
+        subject="lime",
+        qualifier="dolomitic",
+    )
+    share = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "high_calcium_share",
+        "dimensionless",
+        subject="lime",
+        bounds=FRACTION,
+    )
     value = lime_default_emission_factor(high.value, dolomitic.value, share.value)
     return value, [high, dolomitic, share], ["IPCC 2006 Vol.3 Eq. 2.8 (lime type unknown)"]
 
@@ -199,8 +262,14 @@ def lime_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     _check_activity(ctx, LIME_ACTIVITIES)
     tonnes, traced_activity = _tonnes(ctx, quantity, "lime")
     ef, traced, notes = _lime_ef(ctx)
-    lkd = resolve(ctx.factors, ctx.overrides, "lkd_correction", "dimensionless",
-                  subject="lime", bounds=KILN_DUST_CORRECTION)
+    lkd = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "lkd_correction",
+        "dimensionless",
+        subject="lime",
+        bounds=KILN_DUST_CORRECTION,
+    )
     return EmissionResult(
         gases_t={"CO2": lime_process_co2(tonnes, ef, lkd.value)},
         trace=Trace(
@@ -226,10 +295,18 @@ def glass_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     tonnes, traced_activity = _tonnes(ctx, quantity, "glass")
     if not {"ef_glass", "cullet_ratio"} <= ctx.overrides.keys():
         _check_qualifier(ctx, "ef_glass", "glass")
-    ef = resolve(ctx.factors, ctx.overrides, "ef_glass", "t/t", subject="glass",
-                 qualifier=ctx.qualifier)
-    cullet = resolve(ctx.factors, ctx.overrides, "cullet_ratio", "dimensionless",
-                     subject="glass", qualifier=ctx.qualifier, bounds=FRACTION)
+    ef = resolve(
+        ctx.factors, ctx.overrides, "ef_glass", "t/t", subject="glass", qualifier=ctx.qualifier
+    )
+    cullet = resolve(
+        ctx.factors,
+        ctx.overrides,
+        "cullet_ratio",
+        "dimensionless",
+        subject="glass",
+        qualifier=ctx.qualifier,
+        bounds=FRACTION,
+    )
     return EmissionResult(
         gases_t={"CO2": glass_process_co2(tonnes, ef.value, cullet.value)},
         trace=Trace(
@@ -240,12 +317,36 @@ def glass_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     )
 
 
-register(MethodSpec("2.A.1", "cement_process", "t", linear=cement_process,
-                    activities=CEMENT_ACTIVITIES, description_zh="水泥生产过程排放",
-                    description_en="cement production (process CO2)"))
-register(MethodSpec("2.A.2", "lime_process", "t", linear=lime_process,
-                    activities=LIME_ACTIVITIES, description_zh="石灰生产过程排放",
-                    description_en="lime production (process CO2)"))
-register(MethodSpec("2.A.3", "glass_process", "t", linear=glass_process,
-                    activities=GLASS_ACTIVITIES, description_zh="玻璃生产过程排放",
-                    description_en="glass production (process CO2)"))
+register(
+    MethodSpec(
+        "2.A.1",
+        "cement_process",
+        "t",
+        linear=cement_process,
+        activities=CEMENT_ACTIVITIES,
+        description_zh="水泥生产过程排放",
+        description_en="cement production (process CO2)",
+    )
+)
+register(
+    MethodSpec(
+        "2.A.2",
+        "lime_process",
+        "t",
+        linear=lime_process,
+        activities=LIME_ACTIVITIES,
+        description_zh="石灰生产过程排放",
+        description_en="lime production (process CO2)",
+    )
+)
+register(
+    MethodSpec(
+        "2.A.3",
+        "glass_process",
+        "t",
+        linear=glass_process,
+        activities=GLASS_ACTIVITIES,
+        description_zh="玻璃生产过程排放",
+        description_en="glass production (process CO2)",
+    )
+)

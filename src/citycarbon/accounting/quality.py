@@ -84,8 +84,12 @@ def key_uncertainty(info: KeyInfo, factors: FactorSet, gwp: GwpTable) -> tuple[f
     return combine_sum(values, pcts), missing
 
 
-def uncertainty(result: InventoryResult, factors: FactorSet, gwp: GwpTable,
-                scopes: tuple[str, ...] = ("direct",)) -> pa.Table:
+def uncertainty(
+    result: InventoryResult,
+    factors: FactorSet,
+    gwp: GwpTable,
+    scopes: tuple[str, ...] = ("direct",),
+) -> pa.Table:
     """Approach 1 uncertainty of CO2e per (year, category) and of the year's total over
     ``scopes`` (category ``TOTAL``)."""
     per_key = [key_uncertainty(info, factors, gwp)[0] for info in result.keys]
@@ -101,32 +105,63 @@ def uncertainty(result: InventoryResult, factors: FactorSet, gwp: GwpTable,
     for (year, category), items in sorted(cells.items()):
         values = [v for v, _ in items]
         pct = combine_sum(values, [u for _, u in items])
-        rows.append({"year": year, "category": category, "co2e_t": sum(values),
-                     "uncertainty_pct": pct, "gwp_set": result.gwp_set})
+        rows.append(
+            {
+                "year": year,
+                "category": category,
+                "co2e_t": sum(values),
+                "uncertainty_pct": pct,
+                "gwp_set": result.gwp_set,
+            }
+        )
         totals[year].append((sum(values), pct))
     for year, items in sorted(totals.items()):
-        rows.append({"year": year, "category": "TOTAL", "co2e_t": sum(v for v, _ in items),
-                     "uncertainty_pct": combine_sum([v for v, _ in items],
-                                                    [u for _, u in items]),
-                     "gwp_set": result.gwp_set})
+        rows.append(
+            {
+                "year": year,
+                "category": "TOTAL",
+                "co2e_t": sum(v for v, _ in items),
+                "uncertainty_pct": combine_sum([v for v, _ in items], [u for _, u in items]),
+                "gwp_set": result.gwp_set,
+            }
+        )
     return pa.Table.from_pylist(rows)
 
 
-def completeness(result: InventoryResult, tree: CategoryTree,
-                 notation_keys: Mapping[str, tuple[str, str]] | None = None,
-                 sectors: tuple[str, ...] = ("1", "2", "3", "4")) -> pa.Table:
+def completeness(
+    result: InventoryResult,
+    tree: CategoryTree,
+    notation_keys: Mapping[str, tuple[str, str]] | None = None,
+    sectors: tuple[str, ...] = ("1", "2", "3", "4"),
+) -> pa.Table:
     """For every leaf category of ``sectors``: ``estimated`` where the inventory has a
     value, else the notation key given (NO, NE, IE, C, NA) with its explanation, else
     ``NE`` flagged as missing."""
     notation_keys = dict(notation_keys or {})
-    problems = [Issue(reason=Message(zh=f"未知的注释键 {key}（可用 NO、NE、IE、C、NA）",
-                                     en=f"unknown notation key {key} (use NO, NE, IE, C, NA)"),
-                      field="notation_key", value=code)
-                for code, (key, _why) in notation_keys.items() if key not in NOTATION_KEYS]
-    problems += [Issue(reason=Message(zh=f"注释键所指类别不存在：{code}",
-                                      en=f"notation key given for an unknown category: {code}"),
-                       field="category", value=code)
-                 for code in notation_keys if code not in tree]
+    problems = [
+        Issue(
+            reason=Message(
+                zh=f"未知的注释键 {key}（可用 NO、NE、IE、C、NA）",
+                en=f"unknown notation key {key} (use NO, NE, IE, C, NA)",
+            ),
+            field="notation_key",
+            value=code,
+        )
+        for code, (key, _why) in notation_keys.items()
+        if key not in NOTATION_KEYS
+    ]
+    problems += [
+        Issue(
+            reason=Message(
+                zh=f"注释键所指类别不存在：{code}",
+                en=f"notation key given for an unknown category: {code}",
+            ),
+            field="category",
+            value=code,
+        )
+        for code in notation_keys
+        if code not in tree
+    ]
     if problems:
         raise InputDataError(problems)
     estimated = {row["category"] for row in result.cube.to_pylist()}
@@ -138,12 +173,17 @@ def completeness(result: InventoryResult, tree: CategoryTree,
         covered = code in estimated or any(a in estimated for a in tree.ancestors(code))
         key, why = notation_keys.get(code, ("", ""))
         status = "estimated" if covered else (key or "NE")
-        rows.append({
-            "category": code, "name_zh": tree.name(code, "zh"), "name_en": tree.name(code, "en"),
-            "status": status,
-            "status_zh": "已估算" if covered else NOTATION_KEYS[status].zh,
-            "status_en": "estimated" if covered else NOTATION_KEYS[status].en,
-            "explanation": why, "missing": not covered and not key,
-            "conflict": covered and key in ("NO", "NA"),
-        })
+        rows.append(
+            {
+                "category": code,
+                "name_zh": tree.name(code, "zh"),
+                "name_en": tree.name(code, "en"),
+                "status": status,
+                "status_zh": "已估算" if covered else NOTATION_KEYS[status].zh,
+                "status_en": "estimated" if covered else NOTATION_KEYS[status].en,
+                "explanation": why,
+                "missing": not covered and not key,
+                "conflict": covered and key in ("NO", "NA"),
+            }
+        )
     return pa.Table.from_pylist(rows)

@@ -48,8 +48,13 @@ class ActivityRecord:
 
     def context(self, factors: FactorSet) -> MethodContext:
         return MethodContext(
-            category=self.category, activity=self.activity, unit=self.unit, year=self.year,
-            factors=factors, overrides=dict(self.overrides), qualifier=self.qualifier,
+            category=self.category,
+            activity=self.activity,
+            unit=self.unit,
+            year=self.year,
+            factors=factors,
+            overrides=dict(self.overrides),
+            qualifier=self.qualifier,
         )
 
 
@@ -79,17 +84,21 @@ def compute_series(
 
 def records_to_table(records: list[ActivityRecord]) -> pa.Table:
     """Activity records as the engine's input table (overrides as ``name=value;…``)."""
-    return pa.table({
-        "year": pa.array([r.year for r in records], pa.int32()),
-        "period": pa.array([r.period for r in records], pa.int8()),
-        "region": pa.array([r.region for r in records], pa.string()),
-        "entity": pa.array([r.entity for r in records], pa.string()),
-        "category": pa.array([r.category for r in records], pa.string()),
-        "activity": pa.array([r.activity for r in records], pa.string()),
-        "quantity": pa.array([float(r.quantity) for r in records], pa.float64()),
-        "unit": pa.array([r.unit for r in records], pa.string()),
-        "qualifier": pa.array([r.qualifier for r in records], pa.string()),
-        "overrides": pa.array([";".join(f"{k}={v!r}" for k, v in sorted(r.overrides.items()))
-                               for r in records], pa.string()),
-        "source": pa.array([r.source for r in records], pa.string()),
-    })
+    return pa.table(
+        {
+            "year": pa.array([r.year for r in records], pa.int32()),
+            "period": pa.array([r.period for r in records], pa.int8()),
+            "region": pa.array([r.region for r in records], pa.string()),
+            "entity": pa.array([r.entity for r in records], pa.string()),
+            "category": pa.array([r.category for r in records], pa.string()),
+            "activity": pa.array([r.activity for r in records], pa.string()),
+            "quantity": pa.array([float(r.quantity) for r in records], pa.float64()),
+            "unit": pa.array([r.unit for r in records], pa.string()),
+            "qualifier": pa.array([r.qualifier for r in records], pa.string()),
+            "overrides": pa.array(
+                [";".join(f"{k}={v!r}" for k, v in sorted(r.overrides.items())) for r in records],
+                pa.string(),
+            ),
+            "source": pa.array([r.source for r in records], pa.string()),
+        }
+    )

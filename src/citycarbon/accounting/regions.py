@@ -28,7 +28,9 @@ def region_ancestors(code: str, parents: Mapping[str, str] | None = None) -> lis
     out: list[str] = []
     current: str | None = code
     while current is not None:
-        current = parents.get(current) if parents and current in parents else gbt2260_parent(current)
+        current = (
+            parents.get(current) if parents and current in parents else gbt2260_parent(current)
+        )
         if current is None or current in out or current == code:
             break
         out.append(current)

@@ -77,8 +77,10 @@ def method_for(category: str) -> MethodSpec:
             return _REGISTRY[code]
         code = code.rpartition(".")[0]
     raise ReferenceDataError(
-        Message(zh=f"未知的排放类别或该类别没有核算方法：{category!r}",
-                en=f"unknown category, or no method is registered for it: {category!r}"),
+        Message(
+            zh=f"未知的排放类别或该类别没有核算方法：{category!r}",
+            en=f"unknown category, or no method is registered for it: {category!r}",
+        ),
         field="category",
     )
 

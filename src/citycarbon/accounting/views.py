@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Literal
 
 import pyarrow as pa
 
@@ -32,8 +33,9 @@ def _unit(gas: str) -> str:
     return {"CO2e": "t CO2e", "energy_tce": "tce"}.get(gas, "t")
 
 
-def category_totals(result: InventoryResult, tree: CategoryTree,
-                    classification: str = "ipcc2006") -> pa.Table:
+def category_totals(
+    result: InventoryResult, tree: CategoryTree, classification: str = "ipcc2006"
+) -> pa.Table:
     """Totals for every category and all its ancestors, summed over regions.
 
     ``classification`` = ``ipcc2006`` (the tree itself), ``cn_provincial`` or ``gpc`` (values
@@ -44,24 +46,32 @@ def category_totals(result: InventoryResult, tree: CategoryTree,
         if classification == "ipcc2006":
             totals = tree.rollup(values)
         else:
-            totals = tree.map_codes(values, classification, unmapped="keep")
+            target: Literal["cn_provincial", "gpc"] = (
+                "gpc" if classification == "gpc" else "cn_provincial"
+            )
+            totals = tree.map_codes(values, target, unmapped="keep")
         for code in sorted(totals):
             if code == "IND":  # a grouping of different scopes, never a total
                 continue
             known = code in tree
-            rows.append({
-                "year": year, "scope": scope, "category": code,
-                "level": tree.depth(code) if known and classification == "ipcc2006" else None,
-                "name_zh": tree.name(code, "zh") if known else "",
-                "name_en": tree.name(code, "en") if known else "",
-                "gas": gas, "value": totals[code], "unit": _unit(gas),
-                "gwp_set": result.gwp_set if gas == "CO2e" else "",
-            })
+            rows.append(
+                {
+                    "year": year,
+                    "scope": scope,
+                    "category": code,
+                    "level": tree.depth(code) if known and classification == "ipcc2006" else None,
+                    "name_zh": tree.name(code, "zh") if known else "",
+                    "name_en": tree.name(code, "en") if known else "",
+                    "gas": gas,
+                    "value": totals[code],
+                    "unit": _unit(gas),
+                    "gwp_set": result.gwp_set if gas == "CO2e" else "",
+                }
+            )
     return pa.Table.from_pylist(rows) if rows else pa.table({})
 
 
-def region_totals(result: InventoryResult,
-                  parents: Mapping[str, str] | None = None) -> pa.Table:
+def region_totals(result: InventoryResult, parents: Mapping[str, str] | None = None) -> pa.Table:
     """Totals for every region and every enclosing region (GB/T 2260), over categories."""
     rows: list[dict[str, object]] = []
     for (year, scope, gas), values in sorted(_grouped(result, "region").items()):
@@ -70,11 +80,19 @@ def region_totals(result: InventoryResult,
             totals[code] += value
             for ancestor in region_ancestors(code, parents):
                 totals[ancestor] += value
-        rows.extend({
-            "year": year, "scope": scope, "region": code, "level": region_level(code),
-            "gas": gas, "value": totals[code], "unit": _unit(gas),
-            "gwp_set": result.gwp_set if gas == "CO2e" else "",
-        } for code in sorted(totals))
+        rows.extend(
+            {
+                "year": year,
+                "scope": scope,
+                "region": code,
+                "level": region_level(code),
+                "gas": gas,
+                "value": totals[code],
+                "unit": _unit(gas),
+                "gwp_set": result.gwp_set if gas == "CO2e" else "",
+            }
+            for code in sorted(totals)
+        )
     return pa.Table.from_pylist(rows) if rows else pa.table({})
 
 
@@ -82,24 +100,35 @@ def recalculation(before: InventoryResult, after: InventoryResult) -> pa.Table:
     """Difference by (year, scope, category) in CO2e and energy between two computations
     of the same activity data, e.g. under two factor-set versions (清单重算)."""
     if before.gwp_set != after.gwp_set:
-        raise GwpMixError(Message(
-            zh=f"重算比较须使用同一 GWP 版本：{before.gwp_set} 与 {after.gwp_set}",
-            en=f"a recalculation must compare the same GWP set: "
-               f"{before.gwp_set} and {after.gwp_set}"))
+        raise GwpMixError(
+            Message(
+                zh=f"重算比较须使用同一 GWP 版本：{before.gwp_set} 与 {after.gwp_set}",
+                en=f"a recalculation must compare the same GWP set: "
+                f"{before.gwp_set} and {after.gwp_set}",
+            )
+        )
     old = _by_category(before)
     new = _by_category(after)
     rows = []
     for key in sorted(set(old) | set(new)):
         year, scope, category, gas = key
         a, b = old.get(key, 0.0), new.get(key, 0.0)
-        rows.append({
-            "year": year, "scope": scope, "category": category, "gas": gas,
-            "before": a, "after": b, "difference": b - a,
-            "difference_pct": (b - a) / a * 100.0 if a else None,
-            "unit": _unit(gas), "factor_set_before": before.factor_set,
-            "factor_set_after": after.factor_set,
-            "gwp_set": after.gwp_set if gas == "CO2e" else "",
-        })
+        rows.append(
+            {
+                "year": year,
+                "scope": scope,
+                "category": category,
+                "gas": gas,
+                "before": a,
+                "after": b,
+                "difference": b - a,
+                "difference_pct": (b - a) / a * 100.0 if a else None,
+                "unit": _unit(gas),
+                "factor_set_before": before.factor_set,
+                "factor_set_after": after.factor_set,
+                "gwp_set": after.gwp_set if gas == "CO2e" else "",
+            }
+        )
     return pa.Table.from_pylist(rows)
 
 

@@ -52,7 +52,9 @@ class Enterprise:
     name_zh: str
     district: str
     industry: str  # GB/T 4754 division
-    records: tuple[tuple[str, str, float, str, str], ...]  # (category, activity, qty, unit, qualifier)
+    records: tuple[
+        tuple[str, str, float, str, str], ...
+    ]  # (category, activity, qty, unit, qualifier)
 
 
 def _credit_code(serial: int) -> str:
@@ -65,45 +67,77 @@ def enterprises(seed: int = 2017) -> list[Enterprise]:
     out: list[Enterprise] = []
     serial = 1
 
-    def add(name: str, district: str, industry: str,
-            records: list[tuple[str, str, float, str, str]]) -> None:
+    def add(
+        name: str, district: str, industry: str, records: list[tuple[str, str, float, str, str]]
+    ) -> None:
         nonlocal serial
         out.append(Enterprise(_credit_code(serial), name, district, industry, tuple(records)))
         serial += 1
 
-    # power: two large coal plants and a gas plant (energy industries, 1.A.1.a)
-    add("合成电厂甲（燃煤）", "321102", "D4411",
-        [("1.A.1.a", "raw_coal", 5.6e6, "t", ""), ("1.A.1.a", "diesel", 2.0e3, "t", "")])
-    add("合成电厂乙（燃煤）", "321112", "D4411",
-        [("1.A.1.a", "raw_coal", 3.1e6, "t", "")])
-    add("合成燃机电厂丙（天然气）", "321112", "D4411",
-        [("1.A.1.a", "natural_gas", 6.0e4, "10^4 Nm3", "")])
-    # cement (Jurong): clinker-burning fuel and process CO2
+    # Power: two large coal plants and a gas plant, in energy industries.
+    add(
+        "合成电厂甲（燃煤）",
+        "321102",
+        "D4411",
+        [("1.A.1.a", "raw_coal", 5.6e6, "t", ""), ("1.A.1.a", "diesel", 2.0e3, "t", "")],
+    )
+    add("合成电厂乙（燃煤）", "321112", "D4411", [("1.A.1.a", "raw_coal", 3.1e6, "t", "")])
+    add(
+        "合成燃机电厂丙（天然气）",
+        "321112",
+        "D4411",
+        [("1.A.1.a", "natural_gas", 6.0e4, "10^4 Nm3", "")],
+    )
+    # Cement works in Jurong: kiln fuel and process CO2.
     for i in range(4):
         cement = float(rng.uniform(1.5e6, 2.6e6))
-        add(f"合成水泥厂{i + 1}", "321183", "C3011",
-            [("2.A.1", "cement", cement, "t", "portland"),
-             ("1.A.2.f", "raw_coal", cement * 0.11, "t", ""),
-             ("IND.1", "electricity", cement * 0.085, "MWh", "")])
-    # glass (Danyang)
+        add(
+            f"合成水泥厂{i + 1}",
+            "321183",
+            "C3011",
+            [
+                ("2.A.1", "cement", cement, "t", "portland"),
+                ("1.A.2.f", "raw_coal", cement * 0.11, "t", ""),
+                ("IND.1", "electricity", cement * 0.085, "MWh", ""),
+            ],
+        )
+    # Glass works in Danyang.
     for i in range(2):
         glass = float(rng.uniform(1.0e5, 2.0e5))
-        add(f"合成玻璃厂{i + 1}", "321181", "C3041",
-            [("2.A.3", "glass", glass, "t", "container_flint"),
-             ("1.A.2.f", "natural_gas", glass * 0.025, "10^4 Nm3", ""),
-             ("IND.1", "electricity", glass * 0.4, "MWh", "")])
-    # chemicals and paper (Jingkou, Dantu)
+        add(
+            f"合成玻璃厂{i + 1}",
+            "321181",
+            "C3041",
+            [
+                ("2.A.3", "glass", glass, "t", "container_flint"),
+                ("1.A.2.f", "natural_gas", glass * 0.025, "10^4 Nm3", ""),
+                ("IND.1", "electricity", glass * 0.4, "MWh", ""),
+            ],
+        )
+    # Chemical works and paper mills in Jingkou and Dantu.
     for i in range(12):
         district = ("321102", "321112")[i % 2]
-        add(f"合成化工企业{i + 1}", district, "C2614",
-            [("1.A.2.c", "raw_coal", float(rng.uniform(5e4, 3e5)), "t", ""),
-             ("1.A.2.c", "natural_gas", float(rng.uniform(500, 5000)), "10^4 Nm3", ""),
-             ("IND.1", "electricity", float(rng.uniform(5e4, 4e5)), "MWh", "")])
+        add(
+            f"合成化工企业{i + 1}",
+            district,
+            "C2614",
+            [
+                ("1.A.2.c", "raw_coal", float(rng.uniform(5e4, 3e5)), "t", ""),
+                ("1.A.2.c", "natural_gas", float(rng.uniform(500, 5000)), "10^4 Nm3", ""),
+                ("IND.1", "electricity", float(rng.uniform(5e4, 4e5)), "MWh", ""),
+            ],
+        )
     for i in range(5):
-        add(f"合成造纸企业{i + 1}", "321102", "C2221",
-            [("1.A.2.d", "raw_coal", float(rng.uniform(1e5, 6e5)), "t", ""),
-             ("IND.1", "electricity", float(rng.uniform(1e5, 5e5)), "MWh", "")])
-    # other manufacturing across all districts
+        add(
+            f"合成造纸企业{i + 1}",
+            "321102",
+            "C2221",
+            [
+                ("1.A.2.d", "raw_coal", float(rng.uniform(1e5, 6e5)), "t", ""),
+                ("IND.1", "electricity", float(rng.uniform(1e5, 5e5)), "MWh", ""),
+            ],
+        )
+    # Other manufacturers spread over all districts.
     industries = ("C3360", "C3484", "C3989", "C2929", "C1713", "C3670")
     for i in range(220):
         district = DISTRICTS[i % len(DISTRICTS)].code
@@ -111,9 +145,15 @@ def enterprises(seed: int = 2017) -> list[Enterprise]:
         unit = "10^4 Nm3" if fuel == "natural_gas" else "t"
         size = float(rng.lognormal(0.0, 1.0))
         qty = {"natural_gas": 120.0, "diesel": 300.0, "raw_coal": 2500.0, "lpg": 150.0}[fuel]
-        add(f"合成制造企业{i + 1}", district, industries[i % len(industries)],
-            [("1.A.2.m", fuel, qty * size, unit, ""),
-             ("IND.1", "electricity", 3000.0 * size, "MWh", "")])
+        add(
+            f"合成制造企业{i + 1}",
+            district,
+            industries[i % len(industries)],
+            [
+                ("1.A.2.m", fuel, qty * size, unit, ""),
+                ("IND.1", "electricity", 3000.0 * size, "MWh", ""),
+            ],
+        )
     return out
 
 
@@ -139,11 +179,18 @@ def region_records(year: int) -> list[ActivityRecord]:
             ("IND.3", "electricity", 4.0e6 * w * _trend(year, 0.05), "MWh", ""),
             ("4.C.1", "msw_plastics", 60000 * w * _trend(year, 0.08), "t", "continuous_stoker"),
             ("4.C.1", "msw_food", 160000 * w * _trend(year, 0.08), "t", "continuous_stoker"),
-            ("4.D.1", "ww_domestic", d.population_10k * 1e4 * 0.85, "person",
-             "centralised_aerobic"),
+            (
+                "4.D.1",
+                "ww_domestic",
+                d.population_10k * 1e4 * 0.85,
+                "person",
+                "centralised_aerobic",
+            ),
         ]
-        out += [ActivityRecord(year, d.code, c, a, float(q), u, qualifier=qual, source=SOURCE)
-                for c, a, q, u, qual in rows]
+        out += [
+            ActivityRecord(year, d.code, c, a, float(q), u, qualifier=qual, source=SOURCE)
+            for c, a, q, u, qual in rows
+        ]
     return out
 
 
@@ -153,25 +200,57 @@ def landfill_records(year: int) -> list[ActivityRecord]:
     out = []
     for d in DISTRICTS:
         total = 280000.0 * d.weight * share
-        for waste, fraction in (("msw_food", 0.55), ("msw_paper", 0.12), ("msw_wood", 0.04),
-                                ("msw_textiles", 0.04), ("msw_garden", 0.05)):
-            out.append(ActivityRecord(year, d.code, "4.A", waste, total * fraction, "t",
-                                      qualifier=f"managed_anaerobic/{CLIMATE}", source=SOURCE))
+        for waste, fraction in (
+            ("msw_food", 0.55),
+            ("msw_paper", 0.12),
+            ("msw_wood", 0.04),
+            ("msw_textiles", 0.04),
+            ("msw_garden", 0.05),
+        ):
+            out.append(
+                ActivityRecord(
+                    year,
+                    d.code,
+                    "4.A",
+                    waste,
+                    total * fraction,
+                    "t",
+                    qualifier=f"managed_anaerobic/{CLIMATE}",
+                    source=SOURCE,
+                )
+            )
     return out
 
 
 def enterprise_records(year: int, firms: list[Enterprise]) -> list[ActivityRecord]:
-    growth = {2015: 0.93, 2016: 0.97, 2017: 1.0, 2018: 1.01, 2019: 1.02, 2020: 0.99,
-              2021: 1.03, 2022: 1.02, 2023: 1.01, 2024: 1.0}[year]
-    return [ActivityRecord(year, f.district, c, a, q * growth, u, entity=f.entity,
-                           qualifier=qual, source=SOURCE)
-            for f in firms for c, a, q, u, qual in f.records]
+    growth = {
+        2015: 0.93,
+        2016: 0.97,
+        2017: 1.0,
+        2018: 1.01,
+        2019: 1.02,
+        2020: 0.99,
+        2021: 1.03,
+        2022: 1.02,
+        2023: 1.01,
+        2024: 1.0,
+    }[year]
+    return [
+        ActivityRecord(
+            year, f.district, c, a, q * growth, u, entity=f.entity, qualifier=qual, source=SOURCE
+        )
+        for f in firms
+        for c, a, q, u, qual in f.records
+    ]
 
 
 def ceads_targets() -> dict[int, float]:
     """Target fossil + cement CO2 (t) per year: CEADs where published, else −1 %/yr."""
-    text = resources.files("citycarbon.demo").joinpath("data/ceads_zhenjiang.csv").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("citycarbon.demo")
+        .joinpath("data/ceads_zhenjiang.csv")
+        .read_text(encoding="utf-8")
+    )
     rows = csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#"))
     published = {int(r["year"]): float(r["co2_mt"]) * 1e6 for r in rows}
     last = max(published)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from citycarbon.accounting import methods
+from citycarbon.accounting.categories import CategoryTree
 from citycarbon.accounting.inventory import compute_inventory
 from citycarbon.accounting.inventory_result import InventoryResult
 from citycarbon.accounting.quality import completeness, uncertainty
@@ -36,26 +37,41 @@ def demo_records() -> list[ActivityRecord]:
     return records
 
 
-def scale_to_ceads(records: list[ActivityRecord], factors_ref: str | None = None,
-                   gwp: str = "AR5") -> list[ActivityRecord]:
+def scale_to_ceads(
+    records: list[ActivityRecord], factors_ref: str | None = None, gwp: str = "AR5"
+) -> list[ActivityRecord]:
     """Scale fossil and cement activity so that each year's CO2 meets its CEADs target.
     The methods are linear, so one scaling per year is exact."""
     result = _compute(records, factors_ref, gwp)
     scale: dict[int, float] = {}
     targets = city.ceads_targets()
     for year in city.YEARS:
-        current = sum(r["value"] for r in result.cube.to_pylist()
-                      if r["year"] == year and r["gas"] == "CO2" and r["scope"] == "direct"
-                      and city.is_scaled(r["category"]))
+        current = sum(
+            r["value"]
+            for r in result.cube.to_pylist()
+            if r["year"] == year
+            and r["gas"] == "CO2"
+            and r["scope"] == "direct"
+            and city.is_scaled(r["category"])
+        )
         scale[year] = targets[year] / current
-    return [replace(r, quantity=r.quantity * scale[r.year])
-            if r.year in scale and city.is_scaled(r.category) else r for r in records]
+    return [
+        replace(r, quantity=r.quantity * scale[r.year])
+        if r.year in scale and city.is_scaled(r.category)
+        else r
+        for r in records
+    ]
 
 
 def _compute(records: list[ActivityRecord], factors_ref: str | None, gwp: str) -> InventoryResult:
     methods.load_all()
-    return compute_inventory(records_to_table(records), load_factor_set(factors_ref),
-                             load_gwp(gwp), strict=False, file="demo")
+    return compute_inventory(
+        records_to_table(records),
+        load_factor_set(factors_ref),
+        load_gwp(gwp),
+        strict=False,
+        file="demo",
+    )
 
 
 def run_demo(data_dir: Path, gwp: str, console: Console, lang: str = "zh") -> InventoryResult:
@@ -76,9 +92,14 @@ def run_demo(data_dir: Path, gwp: str, console: Console, lang: str = "zh") -> In
     write_table(complete, data_dir / "completeness.csv")
     (data_dir / "README.txt").write_text(_readme(), encoding="utf-8")
 
-    console.print(("[bold]镇江市温室气体清单（合成演示数据）[/bold]" if zh else
-                   "[bold]Zhenjiang GHG inventory (SYNTHETIC demo data)[/bold]")
-                  + f"  {result.factor_set}, GWP {result.gwp_set}")
+    console.print(
+        (
+            "[bold]镇江市温室气体清单（合成演示数据）[/bold]"
+            if zh
+            else "[bold]Zhenjiang GHG inventory (SYNTHETIC demo data)[/bold]"
+        )
+        + f"  {result.factor_set}, GWP {result.gwp_set}"
+    )
     _indicators(result, console, zh)
     latest = 2019
     _sectors(result, tree, latest, console, zh)
@@ -86,60 +107,90 @@ def run_demo(data_dir: Path, gwp: str, console: Console, lang: str = "zh") -> In
     _top_emitters(result, latest, console, zh)
     total = [r for r in unc.to_pylist() if r["category"] == "TOTAL" and r["year"] == latest]
     if total:
-        console.print(("不确定性（IPCC 方法1，直接排放）" if zh else
-                       "uncertainty (IPCC Approach 1, direct emissions)")
-                      + f" {latest}: ±{total[0]['uncertainty_pct']:.1f}%")
+        console.print(
+            (
+                "不确定性（IPCC 方法1，直接排放）"
+                if zh
+                else "uncertainty (IPCC Approach 1, direct emissions)"
+            )
+            + f" {latest}: ±{total[0]['uncertainty_pct']:.1f}%"
+        )
     missing = sum(1 for r in complete.to_pylist() if r["missing"])
-    console.print(("完整性：未估算且无注释键的类别" if zh else
-                   "completeness: categories not estimated and without a notation key")
-                  + f": {missing}")
+    console.print(
+        (
+            "完整性：未估算且无注释键的类别"
+            if zh
+            else "completeness: categories not estimated and without a notation key"
+        )
+        + f": {missing}"
+    )
     if result.warnings:
-        console.print(("提示" if zh else "notes") + f" ({len(result.warnings)}): "
-                      + result.warnings[0].reason.text(lang))
+        console.print(
+            ("提示" if zh else "notes")
+            + f" ({len(result.warnings)}): "
+            + result.warnings[0].reason.text(lang)
+        )
     console.print(("结果已写入" if zh else "results written to") + f" {data_dir}")
     return result
 
 
 def _indicators(result: InventoryResult, console: Console, zh: bool) -> None:
     grid = Table(title="四项指标（GDP 为合成值）" if zh else "four indicators (GDP synthetic)")
-    heads = (("年份", "year"), ("能源消费总量 万tce", "energy 10^4 tce"),
-             ("碳排放总量 万tCO2e", "carbon 10^4 tCO2e"), ("能耗强度 tce/万元", "tce per 10^4 CNY"),
-             ("碳排放强度 tCO2e/万元", "tCO2e per 10^4 CNY"), ("碳汇 万tCO2e", "sinks 10^4 t"),
-             ("净排放 万tCO2e", "net 10^4 tCO2e"))
+    heads = (
+        ("年份", "year"),
+        ("能源消费总量 万tce", "energy 10^4 tce"),
+        ("碳排放总量 万tCO2e", "carbon 10^4 tCO2e"),
+        ("能耗强度 tce/万元", "tce per 10^4 CNY"),
+        ("碳排放强度 tCO2e/万元", "tCO2e per 10^4 CNY"),
+        ("碳汇 万tCO2e", "sinks 10^4 t"),
+        ("净排放 万tCO2e", "net 10^4 tCO2e"),
+    )
     for head in heads:
         grid.add_column(head[0] if zh else head[1], justify="right")
     for year in city.YEARS:
         ind = result.four_indicators(year, city.gdp_10k_cny(year))
         totals = result.totals(year)
-        grid.add_row(str(year), f"{float(ind['energy_total_tce']) / 1e4:,.1f}",
-                     f"{float(ind['carbon_total_co2e_t']) / 1e4:,.1f}",
-                     f"{float(ind['energy_intensity_tce_per_10k_cny']):.3f}",
-                     f"{float(ind['carbon_intensity_t_co2e_per_10k_cny']):.3f}",
-                     f"{totals['sink_co2e_t'] / 1e4:,.1f}", f"{totals['net_co2e_t'] / 1e4:,.1f}")
+        grid.add_row(
+            str(year),
+            f"{float(ind['energy_total_tce']) / 1e4:,.1f}",
+            f"{float(ind['carbon_total_co2e_t']) / 1e4:,.1f}",
+            f"{float(ind['energy_intensity_tce_per_10k_cny']):.3f}",
+            f"{float(ind['carbon_intensity_t_co2e_per_10k_cny']):.3f}",
+            f"{totals['sink_co2e_t'] / 1e4:,.1f}",
+            f"{totals['net_co2e_t'] / 1e4:,.1f}",
+        )
     console.print(grid)
 
 
-def _sectors(result: InventoryResult, tree, year: int, console: Console, zh: bool) -> None:  # noqa: ANN001
+def _sectors(
+    result: InventoryResult, tree: CategoryTree, year: int, console: Console, zh: bool
+) -> None:
     grid = Table(title=(f"{year} 年分部门排放" if zh else f"emissions by sector, {year}"))
     grid.add_column("类别" if zh else "category")
     grid.add_column("万tCO2e" if zh else "10^4 tCO2e", justify="right")
     totals = category_totals(result, tree).to_pylist()
     for row in totals:
         if row["year"] == year and row["gas"] == "CO2e" and (row["level"] or 0) <= 1:
-            grid.add_row(f"{row['category']} {row['name_zh'] if zh else row['name_en']}"
-                         f" [{row['scope']}]", f"{row['value'] / 1e4:,.1f}")
+            grid.add_row(
+                f"{row['category']} {row['name_zh'] if zh else row['name_en']} [{row['scope']}]",
+                f"{row['value'] / 1e4:,.1f}",
+            )
     console.print(grid)
 
 
 def _districts(result: InventoryResult, year: int, console: Console, zh: bool) -> None:
-    grid = Table(title=(f"{year} 年分区县排放（直接排放）" if zh else
-                        f"direct emissions by district, {year}"))
+    grid = Table(
+        title=(
+            f"{year} 年分区县排放（直接排放）" if zh else f"direct emissions by district, {year}"
+        )
+    )
     grid.add_column("区县" if zh else "district")
     grid.add_column("万tCO2e" if zh else "10^4 tCO2e", justify="right")
     for d in city.DISTRICTS:
         totals = result.totals(year, d.code)
-        grid.add_row(f"{d.code} {d.name_zh if zh else d.name_en}",
-                     f"{totals['direct_co2e_t'] / 1e4:,.1f}")
+        grid.add_row(
+            f"{d.code} {d.name_zh if zh else d.name_en}", f"{totals['direct_co2e_t'] / 1e4:,.1f}"
+        )
     console.print(grid)
 
 
@@ -148,12 +199,18 @@ def _top_emitters(result: InventoryResult, year: int, console: Console, zh: bool
     rows = [r for r in result.entity_table.to_pylist() if r["year"] == year]
     rows.sort(key=lambda r: -r["direct_co2e_t"])
     grid = Table(title=(f"{year} 年重点排放企业" if zh else f"top emitters, {year}"))
-    for head in (("企业", "enterprise"), ("直接 万tCO2e", "direct 10^4 t"),
-                 ("外购电热 万tCO2e", "purchased 10^4 t")):
+    for head in (
+        ("企业", "enterprise"),
+        ("直接 万tCO2e", "direct 10^4 t"),
+        ("外购电热 万tCO2e", "purchased 10^4 t"),
+    ):
         grid.add_column(head[0] if zh else head[1])
     for r in rows[:10]:
-        grid.add_row(f"{r['entity']} {names.get(r['entity'], '')}",
-                     f"{r['direct_co2e_t'] / 1e4:,.1f}", f"{r['indirect_co2e_t'] / 1e4:,.1f}")
+        grid.add_row(
+            f"{r['entity']} {names.get(r['entity'], '')}",
+            f"{r['direct_co2e_t'] / 1e4:,.1f}",
+            f"{r['indirect_co2e_t'] / 1e4:,.1f}",
+        )
     console.print(grid)
 
 

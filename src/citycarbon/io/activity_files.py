@@ -26,13 +26,16 @@ def read_activity(path: str | Path) -> pa.Table:
     the wrong type, naming every offending row."""
     path = Path(path)
     if not path.exists():
-        raise InputDataError([Issue(reason=Message(zh="文件不存在", en="file does not exist"),
-                                    file=str(path))])
+        raise InputDataError(
+            [Issue(reason=Message(zh="文件不存在", en="file does not exist"), file=str(path))]
+        )
     if path.suffix.lower() == ".parquet":
         return pq.read_table(path)
     convert = pacsv.ConvertOptions(
         column_types={**NUMERIC, **dict.fromkeys(TEXT, pa.string())},
-        strings_can_be_null=False, auto_dict_encode=True, auto_dict_max_cardinality=1_000_000,
+        strings_can_be_null=False,
+        auto_dict_encode=True,
+        auto_dict_max_cardinality=1_000_000,
     )
     try:
         return pacsv.read_csv(path, convert_options=convert)
@@ -43,32 +46,61 @@ def read_activity(path: str | Path) -> pa.Table:
 def _locate_bad_values(path: Path) -> pa.Table:
     """Re-read with every column as text and name the rows whose numbers do not parse."""
     try:
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys([*NUMERIC, *TEXT], pa.string())))
+        table = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys([*NUMERIC, *TEXT], pa.string())
+            ),
+        )
     except pa.ArrowInvalid as exc:
-        raise InputDataError([Issue(
-            reason=Message(zh=f"CSV 文件格式错误：{exc}", en=f"malformed CSV file: {exc}"),
-            file=str(path))]) from exc
+        raise InputDataError(
+            [
+                Issue(
+                    reason=Message(zh=f"CSV 文件格式错误：{exc}", en=f"malformed CSV file: {exc}"),
+                    file=str(path),
+                )
+            ]
+        ) from exc
     issues: list[Issue] = []
     for name, kind in NUMERIC.items():
         if name not in table.column_names:
             continue
         column = table.column(name)
-        pattern = r"^\s*-?\d+\s*$" if pa.types.is_integer(kind) else \
-            r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*(nan|NaN|inf|-inf)\s*$"
+        pattern = (
+            r"^\s*-?\d+\s*$"
+            if pa.types.is_integer(kind)
+            else r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*(nan|NaN|inf|-inf)\s*$"
+        )
         ok = pc.match_substring_regex(column, pattern)
         bad = pc.indices_nonzero(pc.invert(pc.fill_null(ok, False))).to_pylist()
-        reason = Message(zh=f"{name} 必须是{'整数' if pa.types.is_integer(kind) else '数值'}",
-                         en=f"{name} must be {'an integer' if pa.types.is_integer(kind) else 'a number'}")
-        issues += [Issue(reason=reason, field=name, row=r + 2, file=str(path),
-                         value=column[r].as_py()) for r in bad[:MAX_ROWS_PER_RULE]]
+        reason = Message(
+            zh=f"{name} 必须是{'整数' if pa.types.is_integer(kind) else '数值'}",
+            en=f"{name} must be {'an integer' if pa.types.is_integer(kind) else 'a number'}",
+        )
+        issues += [
+            Issue(reason=reason, field=name, row=r + 2, file=str(path), value=column[r].as_py())
+            for r in bad[:MAX_ROWS_PER_RULE]
+        ]
         if len(bad) > MAX_ROWS_PER_RULE:
-            issues.append(Issue(reason=Message(zh=f"另有 {len(bad) - MAX_ROWS_PER_RULE} 行同样",
-                                               en=f"{len(bad) - MAX_ROWS_PER_RULE} more rows alike"),
-                                field=name, file=str(path)))
+            issues.append(
+                Issue(
+                    reason=Message(
+                        zh=f"另有 {len(bad) - MAX_ROWS_PER_RULE} 行同样",
+                        en=f"{len(bad) - MAX_ROWS_PER_RULE} more rows alike",
+                    ),
+                    field=name,
+                    file=str(path),
+                )
+            )
     if not issues:
-        raise InputDataError([Issue(reason=Message(zh="CSV 文件无法读取", en="CSV file cannot be read"),
-                                    file=str(path))])
+        raise InputDataError(
+            [
+                Issue(
+                    reason=Message(zh="CSV 文件无法读取", en="CSV file cannot be read"),
+                    file=str(path),
+                )
+            ]
+        )
     raise InputDataError(issues)
 
 
@@ -77,9 +109,14 @@ def write_table(table: pa.Table, path: str | Path) -> None:
     that an interrupted run never leaves a half-written output."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    decoded = table.cast(pa.schema([
-        pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-        for f in table.schema]))
+    decoded = table.cast(
+        pa.schema(
+            [
+                pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                for f in table.schema
+            ]
+        )
+    )
     if path.suffix.lower() == ".parquet":
         pq.write_table(decoded, tmp)
     else:

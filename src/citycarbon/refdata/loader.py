@@ -26,7 +26,9 @@ def _read_text(relative: str) -> str:
         return resources.files(_PACKAGE).joinpath(relative).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReferenceDataError(
-            Message(zh=f"缺少参考数据文件：{relative}", en=f"reference data file missing: {relative}")
+            Message(
+                zh=f"缺少参考数据文件：{relative}", en=f"reference data file missing: {relative}"
+            )
         ) from None
 
 
@@ -39,8 +41,10 @@ def catalogue() -> dict[str, Any]:
 
 def table_infos() -> dict[str, TableInfo]:
     fields = TableInfo.__dataclass_fields__
-    return {t["table_id"]: TableInfo(**{k: v for k, v in t.items() if k in fields})
-            for t in catalogue()["tables"]}
+    return {
+        t["table_id"]: TableInfo(**{k: v for k, v in t.items() if k in fields})
+        for t in catalogue()["tables"]
+    }
 
 
 @cache
@@ -53,12 +57,22 @@ def load_table(table_id: str) -> tuple[Factor, ...]:
     reader = csv.DictReader(io.StringIO(_read_text(f"tables/{table_id}.csv")))
     return tuple(
         Factor(
-            factor_id=row["factor_id"], table_id=table_id, parameter=row["parameter"],
-            subject=row["subject"], qualifier=row["qualifier"], value=float(row["value"]),
+            factor_id=row["factor_id"],
+            table_id=table_id,
+            parameter=row["parameter"],
+            subject=row["subject"],
+            qualifier=row["qualifier"],
+            value=float(row["value"]),
             unit=row["unit"],
-            uncertainty_low_pct=float(row["uncertainty_low_pct"]) if row["uncertainty_low_pct"] else None,
-            uncertainty_high_pct=float(row["uncertainty_high_pct"]) if row["uncertainty_high_pct"] else None,
-            label_zh=row["label_zh"], label_en=row["label_en"], note=row["note"],
+            uncertainty_low_pct=float(row["uncertainty_low_pct"])
+            if row["uncertainty_low_pct"]
+            else None,
+            uncertainty_high_pct=float(row["uncertainty_high_pct"])
+            if row["uncertainty_high_pct"]
+            else None,
+            label_zh=row["label_zh"],
+            label_en=row["label_en"],
+            note=row["note"],
         )
         for row in reader
     )
@@ -90,20 +104,28 @@ def load_factor_set(ref: str | None = None) -> FactorSet:
     """Load a factor set by ``name@version`` (or ``name`` for its newest version)."""
     ref = ref or default_factor_set_ref()
     name, _, version = ref.partition("@")
-    candidates = [s for s in factor_set_specs() if s["name"] == name
-                  and (not version or str(s["version"]) == version)]
+    candidates = [
+        s
+        for s in factor_set_specs()
+        if s["name"] == name and (not version or str(s["version"]) == version)
+    ]
     if not candidates:
         known = ", ".join(f"{s['name']}@{s['version']}" for s in factor_set_specs())
         raise ReferenceDataError(
-            Message(zh=f"未知的因子集：{ref}（可用：{known}）",
-                    en=f"unknown factor set: {ref} (available: {known})")
+            Message(
+                zh=f"未知的因子集：{ref}（可用：{known}）",
+                en=f"unknown factor set: {ref} (available: {known})",
+            )
         )
     spec = candidates[-1]
     infos = table_infos()
     tables = tuple(infos[t] for t in spec["tables"])
     factors = tuple(f for t in spec["tables"] for f in load_table(t))
     return FactorSet(
-        name=spec["name"], version=str(spec["version"]), tables=tables, factors=factors,
+        name=spec["name"],
+        version=str(spec["version"]),
+        tables=tables,
+        factors=factors,
         settings={str(k): str(v) for k, v in spec.get("settings", {}).items()},
         description_zh=spec.get("description_zh", ""),
         description_en=spec.get("description_en", ""),
@@ -130,8 +152,10 @@ def validate() -> list[str]:
             continue
         digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
         if digest != info.sha256:
-            problems.append(f"{info.table_id}: checksum differs from the catalogue "
-                            "(edited by hand? rebuild with scripts/build_refdata.py)")
+            problems.append(
+                f"{info.table_id}: checksum differs from the catalogue "
+                "(edited by hand? rebuild with scripts/build_refdata.py)"
+            )
         kinds = {t["table_id"]: t.get("kind", "factors") for t in catalogue()["tables"]}
         if kinds[info.table_id] != "factors":
             continue

@@ -57,8 +57,9 @@ class Factor:
     @property
     def uncertainty_pct(self) -> float | None:
         """Half-width of the 95 % range as a percentage (the larger side if asymmetric)."""
-        sides = [abs(x) for x in (self.uncertainty_low_pct, self.uncertainty_high_pct)
-                 if x is not None]
+        sides = [
+            abs(x) for x in (self.uncertainty_low_pct, self.uncertainty_high_pct) if x is not None
+        ]
         return max(sides) if sides else None
 
 
@@ -93,8 +94,12 @@ class FactorSet:
         """The factor for (parameter, subject, qualifier), falling back to the generic
         (empty) qualifier, then to a wildcard subject ``*`` (e.g. IPCC's default oxidation
         factor of 1 for every fuel); ``None`` if none exists."""
-        for key in ((parameter, subject, qualifier), (parameter, subject, ""),
-                    (parameter, "*", qualifier), (parameter, "*", "")):
+        for key in (
+            (parameter, subject, qualifier),
+            (parameter, subject, ""),
+            (parameter, "*", qualifier),
+            (parameter, "*", ""),
+        ):
             hit = self._index.get(key)
             if hit is not None:
                 return hit
@@ -126,8 +131,12 @@ class FactorSet:
         recalculation); its version names the change."""
         extra = tuple(extra)
         override_tables = tuple(
-            {f.table_id: TableInfo(f.table_id, f.table_id, f.table_id, "user", "user",
-                                   "", "user", "user", "", 0) for f in extra}.values()
+            {
+                f.table_id: TableInfo(
+                    f.table_id, f.table_id, f.table_id, "user", "user", "", "user", "user", "", 0
+                )
+                for f in extra
+            }.values()
         )
         return FactorSet(
             name=self.name,

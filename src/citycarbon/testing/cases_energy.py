@@ -22,9 +22,15 @@ from citycarbon.refdata.model import FactorSet
 from citycarbon.testing.reference_cases import AdapterResult, adapter
 
 NATIONAL = "000000"  # GB/T 2260 has no national code; 000000 stands for "whole country"
-IPCC_FUEL_NAMES = {"motor_gasoline": "gasoline", "gas_diesel_oil": "diesel",
-                   "residual_fuel_oil": "fuel_oil", "liquefied_petroleum_gases": "lpg",
-                   "other_kerosene": "kerosene", "oil": "crude_oil", "natural_gas": "natural_gas"}
+IPCC_FUEL_NAMES = {
+    "motor_gasoline": "gasoline",
+    "gas_diesel_oil": "diesel",
+    "residual_fuel_oil": "fuel_oil",
+    "liquefied_petroleum_gases": "lpg",
+    "other_kerosene": "kerosene",
+    "oil": "crude_oil",
+    "natural_gas": "natural_gas",
+}
 
 
 def run(records: list[ActivityRecord], factors: FactorSet, gwp: str = "AR5") -> InventoryResult:
@@ -32,25 +38,29 @@ def run(records: list[ActivityRecord], factors: FactorSet, gwp: str = "AR5") -> 
     return compute_inventory(records_to_table(records), factors, load_gwp(gwp))
 
 
-def cube_value(result: InventoryResult, gas: str, category: str | None = None,
-               activity_year: int | None = None) -> float:
+def cube_value(
+    result: InventoryResult, gas: str, category: str | None = None, activity_year: int | None = None
+) -> float:
     total = 0.0
     for row in result.cube.to_pylist():
-        if row["gas"] == gas and (category is None or row["category"] == category) and \
-                (activity_year is None or row["year"] == activity_year):
+        if (
+            row["gas"] == gas
+            and (category is None or row["category"] == category)
+            and (activity_year is None or row["year"] == activity_year)
+        ):
             total += row["value"]
     return total
 
 
-def _differs(factors: FactorSet, parameter: str, fuel: str, qualifier: str, value: float,
-             unit: str) -> bool:
+def _differs(
+    factors: FactorSet, parameter: str, fuel: str, qualifier: str, value: float, unit: str
+) -> bool:
     from citycarbon import units
 
     default = factors.find(parameter, fuel, qualifier)
     if default is None:
         return True
-    return not math.isclose(default.value * units.factor(default.unit, unit), value,
-                            rel_tol=1e-9)
+    return not math.isclose(default.value * units.factor(default.unit, unit), value, rel_tol=1e-9)
 
 
 @adapter(prefix="ENERGY-")
@@ -63,14 +73,21 @@ def fuel_combustion_case(case: Mapping[str, Any]) -> AdapterResult:
 
     sector = combustion_sector(category)
     factors = load_factor_set("ipcc2006@2006.1")
-    given = {"ncv": ("ncv_GJ_per_t", "GJ/t"),
-             "carbon_content": ("carbon_content_kgC_per_GJ", "t/TJ"),
-             "oxidation_factor": ("oxidation_factor", "dimensionless"),
-             "ef_ch4": ("ef_ch4_kg_per_TJ", "kg/TJ"), "ef_n2o": ("ef_n2o_kg_per_TJ", "kg/TJ")}
-    overrides = {name: float(inputs[key]) for name, (key, unit) in given.items()
-                 if key in inputs and _differs(factors, name, fuel, sector, inputs[key], unit)}
-    record = ActivityRecord(2020, NATIONAL, category, fuel, float(inputs["fuel_mass_t"]), "t",
-                            overrides=overrides)
+    given = {
+        "ncv": ("ncv_GJ_per_t", "GJ/t"),
+        "carbon_content": ("carbon_content_kgC_per_GJ", "t/TJ"),
+        "oxidation_factor": ("oxidation_factor", "dimensionless"),
+        "ef_ch4": ("ef_ch4_kg_per_TJ", "kg/TJ"),
+        "ef_n2o": ("ef_n2o_kg_per_TJ", "kg/TJ"),
+    }
+    overrides = {
+        name: float(inputs[key])
+        for name, (key, unit) in given.items()
+        if key in inputs and _differs(factors, name, fuel, sector, inputs[key], unit)
+    }
+    record = ActivityRecord(
+        2020, NATIONAL, category, fuel, float(inputs["fuel_mass_t"]), "t", overrides=overrides
+    )
     values: dict[str, float] = {}
     for gwp in ("AR4", "AR5", "AR6"):
         result = run([record], factors, gwp)
@@ -78,16 +95,20 @@ def fuel_combustion_case(case: Mapping[str, Any]) -> AdapterResult:
     explained = result.explain(2020, NATIONAL, category)[0]
     trace = explained["trace"]
     intermediates = {i["name"]: i["value"] for i in trace["intermediates"]}
-    values.update({
-        "energy_TJ": intermediates["fuel_energy"],
-        "ef_co2_kg_per_TJ": intermediates.get("ef_co2", math.nan) * 1000.0,
-        "co2_t": cube_value(result, "CO2") + cube_value(result, "CO2_biogenic"),
-        "co2_t_using_table_1_4_rounded_ef": cube_value(result, "CO2")
-        + cube_value(result, "CO2_biogenic"),
-        "ch4_t": cube_value(result, "CH4"), "n2o_t": cube_value(result, "N2O"),
-    })
-    return AdapterResult(values, rel_tol=1e-6,
-                         key_tolerances={"co2_t_using_table_1_4_rounded_ef": 2e-3})
+    values.update(
+        {
+            "energy_TJ": intermediates["fuel_energy"],
+            "ef_co2_kg_per_TJ": intermediates.get("ef_co2", math.nan) * 1000.0,
+            "co2_t": cube_value(result, "CO2") + cube_value(result, "CO2_biogenic"),
+            "co2_t_using_table_1_4_rounded_ef": cube_value(result, "CO2")
+            + cube_value(result, "CO2_biogenic"),
+            "ch4_t": cube_value(result, "CH4"),
+            "n2o_t": cube_value(result, "N2O"),
+        }
+    )
+    return AdapterResult(
+        values, rel_tol=1e-6, key_tolerances={"co2_t_using_table_1_4_rounded_ef": 2e-3}
+    )
 
 
 def _fuel_code(key: str) -> str:
@@ -105,13 +126,19 @@ def china_fuel_case(case: Mapping[str, Any]) -> AdapterResult:
         given = inputs["factors"][key]
         unit = given["unit"]
         ncv_unit = f"GJ/{unit}"
-        checks = {"ncv": (given["ncv_GJ_per_unit"], ncv_unit),
-                  "carbon_content": (given["cc_tC_per_GJ"] * 1000.0, "t/TJ"),
-                  "oxidation_factor": (given["oxidation"], "dimensionless")}
-        overrides = {name: value for name, (value, u) in checks.items()
-                     if _differs(factors, name, fuel, "manufacturing_construction", value, u)}
-        record = ActivityRecord(2022, NATIONAL, "1.A.2", fuel, float(quantity), unit,
-                                overrides=overrides)
+        checks = {
+            "ncv": (given["ncv_GJ_per_unit"], ncv_unit),
+            "carbon_content": (given["cc_tC_per_GJ"] * 1000.0, "t/TJ"),
+            "oxidation_factor": (given["oxidation"], "dimensionless"),
+        }
+        overrides = {
+            name: value
+            for name, (value, u) in checks.items()
+            if _differs(factors, name, fuel, "manufacturing_construction", value, u)
+        }
+        record = ActivityRecord(
+            2022, NATIONAL, "1.A.2", fuel, float(quantity), unit, overrides=overrides
+        )
         result = run([record], factors)
         co2 = cube_value(result, "CO2")
         values[f"{key}.quantity"] = float(quantity)
@@ -123,14 +150,22 @@ def china_fuel_case(case: Mapping[str, Any]) -> AdapterResult:
 
 GRID_LABELS = [
     (re.compile(r"^MEE_(\d{4})_national_grid_average"), "mee_carbon_market_national_grid"),
-    (re.compile(r"^MEE_NBS_(\d{4})_national_excl_market_nonfossil"),
-     "mee_nbs_national_excl_market_nonfossil"),
+    (
+        re.compile(r"^MEE_NBS_(\d{4})_national_excl_market_nonfossil"),
+        "mee_nbs_national_excl_market_nonfossil",
+    ),
     (re.compile(r"^MEE_NBS_(\d{4})_national_electricity_average"), "mee_nbs_national_average"),
     (re.compile(r"^MEE_NBS_(\d{4})_provincial_(\d{6})"), "mee_nbs_provincial:{1}"),
-    (re.compile(r"^NDRC_(\d{4})_regional_average_(North|Northeast|East|Central|Northwest|South)"),
-     "ndrc_regional_average:{1}"),
-    (re.compile(r"^(?:baseline_OM|OM)_(\d{4})_(North|Northeast|East|Central|Northwest|South)"),
-     "baseline_om:{1}"),
+    (
+        re.compile(
+            r"^NDRC_(\d{4})_regional_average_(North|Northeast|East|Central|Northwest|South)"
+        ),
+        "ndrc_regional_average:{1}",
+    ),
+    (
+        re.compile(r"^(?:baseline_OM|OM)_(\d{4})_(North|Northeast|East|Central|Northwest|South)"),
+        "baseline_om:{1}",
+    ),
 ]
 
 
@@ -154,8 +189,10 @@ def electricity_case(case: Mapping[str, Any]) -> AdapterResult:
     for label in inputs["grid_factors_tCO2_per_MWh"]:
         series, year = grid_series(label)
         # the packaged factor is used, not the case's number: the label must find it
-        result = run([ActivityRecord(year, NATIONAL, "IND.1", "electricity", mwh, "MWh",
-                                     qualifier=series)], factors)
+        result = run(
+            [ActivityRecord(year, NATIONAL, "IND.1", "electricity", mwh, "MWh", qualifier=series)],
+            factors,
+        )
         values[f"co2_t.{label}"] = cube_value(result, "CO2")
     if result is not None:
         values["tce_equivalent_value"] = cube_value(result, "energy_tce")

@@ -36,19 +36,29 @@ _PER_YEAR = re.compile(r"\s*/\s*(yr|year|a)\s*$")
 
 # bonsai-ipcc product/technology codes → citycarbon qualifiers and activity codes
 CEMENT_TYPES = {
-    "portland": "portland", "masonry": "masonry", "slagmod-portland": "slag_modified_portland",
-    "portland-bf-slag": "portland_blast_furnace_slag", "portland-pozzolan": "portland_pozzolan",
-    "pozzolan-mod": "pozzolan_modified_portland", "slag-cement": "slag_cement",
+    "portland": "portland",
+    "masonry": "masonry",
+    "slagmod-portland": "slag_modified_portland",
+    "portland-bf-slag": "portland_blast_furnace_slag",
+    "portland-pozzolan": "portland_pozzolan",
+    "pozzolan-mod": "pozzolan_modified_portland",
+    "slag-cement": "slag_cement",
 }
 FERROALLOYS = {
-    "ferrosilicon_45perc_si": "ferrosilicon_45", "ferrosilicon_65perc_si": "ferrosilicon_65",
-    "ferrosilicon_75perc_si": "ferrosilicon_75", "ferrosilicon_90perc_si": "ferrosilicon_90",
-    "ferromanganese_7perc_c": "ferromanganese_7c", "ferromanganese_1perc_c": "ferromanganese_1c",
-    "siliconmanganese": "silicomanganese", "silicon_metal": "silicon_metal",
+    "ferrosilicon_45perc_si": "ferrosilicon_45",
+    "ferrosilicon_65perc_si": "ferrosilicon_65",
+    "ferrosilicon_75perc_si": "ferrosilicon_75",
+    "ferrosilicon_90perc_si": "ferrosilicon_90",
+    "ferromanganese_7perc_c": "ferromanganese_7c",
+    "ferromanganese_1perc_c": "ferromanganese_1c",
+    "siliconmanganese": "silicomanganese",
+    "silicon_metal": "silicon_metal",
     "ferrochromium": "ferrochromium",
 }
-COKE_OVENS = {"by-product_recovery": "by_product_recovery",
-              "no_by-product_recovery": "no_by_product_recovery"}
+COKE_OVENS = {
+    "by-product_recovery": "by_product_recovery",
+    "no_by-product_recovery": "no_by_product_recovery",
+}
 
 
 @lru_cache(maxsize=1)
@@ -91,16 +101,29 @@ class _Case:
             if not entries:
                 continue
             entry = entries[0] if isinstance(entries, list) else entries
-            result[name] = float(entry["value"]) * units.factor(
-                str(entry.get("unit", unit)), unit)
+            result[name] = float(entry["value"]) * units.factor(str(entry.get("unit", unit)), unit)
         return result
 
-    def compute(self, category: str, activity: str, key: str, *, qualifier: str = "",
-                overrides: Mapping[str, float] | None = None) -> EmissionResult:
+    def compute(
+        self,
+        category: str,
+        activity: str,
+        key: str,
+        *,
+        qualifier: str = "",
+        overrides: Mapping[str, float] | None = None,
+    ) -> EmissionResult:
         quantity, unit = self.amount(key)
-        record = ActivityRecord(year=self.year, region=self.region, category=category,
-                                activity=activity, quantity=quantity, unit=unit,
-                                qualifier=qualifier, overrides=dict(overrides or {}))
+        record = ActivityRecord(
+            year=self.year,
+            region=self.region,
+            category=category,
+            activity=activity,
+            quantity=quantity,
+            unit=unit,
+            qualifier=qualifier,
+            overrides=dict(overrides or {}),
+        )
         return compute_record(record, _factors())
 
     def param(self, step: str, result: EmissionResult, name: str) -> float:
@@ -113,8 +136,9 @@ class _Case:
         self.values[step] = (value, "t")
         return value
 
-    def total(self, step: str, value: float, unit: str = "t") -> None:
+    def total(self, step: str, value: float, unit: str = "t") -> float:
         self.values[step] = (value, unit)
+        return value
 
     def result(self) -> AdapterResult:
         out: dict[str, float] = {}
@@ -132,11 +156,16 @@ class _Case:
 def tier1_co2_cement(case: Mapping[str, Any]) -> AdapterResult:
     c = _Case(case)
     product = str(c.kwargs.get("product", "portland"))
-    params = c.overrides({"cao_in_clinker": ("cao_in_clinker", "dimensionless"),
-                          "ckd_correc_fact": ("ckd_correction", "dimensionless"),
-                          "c_cl": ("clinker_fraction", "dimensionless")})
-    cement = c.compute("2.A.1", "cement", "m_c", qualifier=CEMENT_TYPES.get(product, product),
-                       overrides=params)
+    params = c.overrides(
+        {
+            "cao_in_clinker": ("cao_in_clinker", "dimensionless"),
+            "ckd_correc_fact": ("ckd_correction", "dimensionless"),
+            "c_cl": ("clinker_fraction", "dimensionless"),
+        }
+    )
+    cement = c.compute(
+        "2.A.1", "cement", "m_c", qualifier=CEMENT_TYPES.get(product, product), overrides=params
+    )
     imported = c.compute("2.A.1", "clinker_imported", "im_cl", overrides=params)
     exported = c.compute("2.A.1", "clinker_exported", "ex_cl", overrides=params)
     c.param("cao_in_clinker", cement, "cao_in_clinker")
@@ -172,46 +201,48 @@ _PRODUCTS = (  # step of quantity, activity, EF step, emission step
 
 
 def _gas_overrides(c: _Case, gas: str) -> dict[str, float]:
-    return c.overrides({f"r_{gas}": ("flared_fraction", "dimensionless"),
-                        f"cc_{gas}": ("carbon_content", "dimensionless"),
-                        f"ef_n2o_{gas}": ("ef_n2o", "t/t")})
+    return c.overrides(
+        {
+            f"r_{gas}": ("flared_fraction", "dimensionless"),
+            f"cc_{gas}": ("carbon_content", "dimensionless"),
+            f"ef_n2o_{gas}": ("ef_n2o", "t/t"),
+        }
+    )
 
 
-def _flaring(c: _Case, route: str) -> tuple[EmissionResult, EmissionResult] | None:
+def _flaring(c: _Case, route: str) -> tuple[EmissionResult, EmissionResult]:
     """The blast furnace and converter gas records. The EAF route makes neither gas, which
-    bonsai-ipcc expresses as a flared fraction of 0 for ``eaf``."""
-    if route == "eaf":
-        for key in ("q_bfg", "q_ldg", "r_bfg", "r_ldg"):
-            c.total(key, 0.0, "dimensionless" if key.startswith("r_") else "t")
-        return None
-    bfg = c.compute("2.C.1", "blast_furnace_gas", "q_bfg", overrides=_gas_overrides(c, "bfg"))
-    ldg = c.compute("2.C.1", "converter_gas", "q_ldg", overrides=_gas_overrides(c, "ldg"))
-    c.param("r_bfg", bfg, "flared_fraction")
-    c.param("r_ldg", ldg, "flared_fraction")
-    return bfg, ldg
+    bonsai-ipcc expresses as a flared fraction of 0 for ``eaf``; passed here as an override."""
+    results = []
+    for gas, activity in (("bfg", "blast_furnace_gas"), ("ldg", "converter_gas")):
+        overrides = _gas_overrides(c, gas)
+        if route == "eaf":
+            overrides.setdefault("flared_fraction", 0.0)
+        result = c.compute("2.C.1", activity, f"q_{gas}", overrides=overrides)
+        c.param(f"r_{gas}", result, "flared_fraction")
+        results.append(result)
+    return results[0], results[1]
 
 
 @adapter(sequence="industry.metal.sequence.tier1_co2_steel")
 def tier1_co2_steel(case: Mapping[str, Any]) -> AdapterResult:
     c = _Case(case)
     route = str(c.kwargs.get("activity", "bof"))
-    steel = c.compute("2.C.1", "steel", "q_steel", qualifier=route,
-                      overrides=c.overrides(_STEEL_PARAMS))
+    steel = c.compute(
+        "2.C.1", "steel", "q_steel", qualifier=route, overrides=c.overrides(_STEEL_PARAMS)
+    )
     c.param("ef_co2_steel", steel, "ef_co2")
     total = c.gas("co2_steelmaking_tier1_", steel, "CO2")
     for quantity_step, product, ef_step, emission_step in _PRODUCTS:
-        result = c.compute("2.C.1", product, quantity_step,
-                           overrides=c.overrides({ef_step: ("ef_co2", "t/t")}))
+        result = c.compute(
+            "2.C.1", product, quantity_step, overrides=c.overrides({ef_step: ("ef_co2", "t/t")})
+        )
         c.param(ef_step, result, "ef_co2")
         total += c.gas(emission_step, result, "CO2")
-    flaring = _flaring(c, route)
-    if flaring is None:
-        c.total("co2_flaring", 0.0)
-    else:
-        c.param("cc_bfg", flaring[0], "carbon_content")
-        c.param("cc_ldg", flaring[1], "carbon_content")
-        c.total("co2_flaring", flaring[0].gas("CO2") + flaring[1].gas("CO2"))
-        total += flaring[0].gas("CO2") + flaring[1].gas("CO2")
+    bfg, ldg = _flaring(c, route)
+    c.param("cc_bfg", bfg, "carbon_content")
+    c.param("cc_ldg", ldg, "carbon_content")
+    total += c.total("co2_flaring", bfg.gas("CO2") + ldg.gas("CO2"))
     c.total("co2_steel_total_tier1_", total)
     return c.result()
 
@@ -225,8 +256,9 @@ def tier1_ch4_steel(case: Mapping[str, Any]) -> AdapterResult:
         ("q_pigiron", "pig_iron", "ef_ch4_pi", "ch4_pigiron"),
         ("q_dri", "dri", "ef_ch4_dri", "ch4_dri"),
     ):
-        result = c.compute("2.C.1", product, quantity_step,
-                           overrides=c.overrides({ef_step: ("ef_ch4", "t/t")}))
+        result = c.compute(
+            "2.C.1", product, quantity_step, overrides=c.overrides({ef_step: ("ef_ch4", "t/t")})
+        )
         c.param(ef_step, result, "ef_ch4")
         total += c.gas(emission_step, result, "CH4")
     c.total("ch4_steel_total", total)
@@ -236,23 +268,26 @@ def tier1_ch4_steel(case: Mapping[str, Any]) -> AdapterResult:
 @adapter(sequence="industry.metal.sequence.tier1_n2o_flaring")
 def tier1_n2o_flaring(case: Mapping[str, Any]) -> AdapterResult:
     c = _Case(case)
-    flaring = _flaring(c, str(c.kwargs.get("activity", "bof")))
-    if flaring is None:
-        c.total("n2o_flaring", 0.0)
-    else:
-        c.param("ef_n2o_bfg", flaring[0], "ef_n2o")
-        c.param("ef_n2o_ldg", flaring[1], "ef_n2o")
-        c.total("n2o_flaring", flaring[0].gas("N2O") + flaring[1].gas("N2O"))
+    bfg, ldg = _flaring(c, str(c.kwargs.get("activity", "bof")))
+    c.param("ef_n2o_bfg", bfg, "ef_n2o")
+    c.param("ef_n2o_ldg", ldg, "ef_n2o")
+    c.total("n2o_flaring", bfg.gas("N2O") + ldg.gas("N2O"))
     return c.result()
 
 
-def _coke(case: Mapping[str, Any], gas: str, ef_steps: tuple[str, ...],
-          emission_step: str) -> AdapterResult:
+def _coke(
+    case: Mapping[str, Any], gas: str, ef_steps: tuple[str, ...], emission_step: str
+) -> AdapterResult:
     c = _Case(case)
     oven = str(c.kwargs.get("activity", "by-product_recovery"))
     name = f"ef_{gas.lower()}"
-    result = c.compute("2.C.1", "coke", "ck", qualifier=COKE_OVENS.get(oven, oven),
-                       overrides=c.overrides({s: (name, "t/t") for s in ef_steps}))
+    result = c.compute(
+        "2.C.1",
+        "coke",
+        "ck",
+        qualifier=COKE_OVENS.get(oven, oven),
+        overrides=c.overrides(dict.fromkeys(ef_steps, (name, "t/t"))),
+    )
     for step in ef_steps:
         c.param(step, result, name)
     c.gas(emission_step, result, gas)
@@ -272,13 +307,18 @@ def tier1a_ch4_coke(case: Mapping[str, Any]) -> AdapterResult:
 # ── metal: ferroalloys and aluminium ─────────────────────────────────────────────────────
 
 
-def _ferroalloy(case: Mapping[str, Any], gas: str, ef_step: str,
-                emission_step: str) -> AdapterResult:
+def _ferroalloy(
+    case: Mapping[str, Any], gas: str, ef_step: str, emission_step: str
+) -> AdapterResult:
     c = _Case(case)
     product = str(c.kwargs.get("product", "ferrosilicon_45perc_si"))
     name = f"ef_{gas.lower()}"
-    result = c.compute("2.C.2", FERROALLOYS.get(product, product), "mp_ferroalloy",
-                       overrides=c.overrides({ef_step: (name, "t/t")}))
+    result = c.compute(
+        "2.C.2",
+        FERROALLOYS.get(product, product),
+        "mp_ferroalloy",
+        overrides=c.overrides({ef_step: (name, "t/t")}),
+    )
     c.param(ef_step, result, name)
     c.gas(emission_step, result, gas)
     return c.result()
@@ -294,13 +334,19 @@ def tier1_ch4_ferroalloy(case: Mapping[str, Any]) -> AdapterResult:
     return _ferroalloy(case, "CH4", "ef_ch4_ferroalloy_tier1", "ch4_ferroalloy_tier1_")
 
 
-def _aluminium(case: Mapping[str, Any], gas: str, ef_step: str,
-               emission_step: str) -> AdapterResult:
+def _aluminium(
+    case: Mapping[str, Any], gas: str, ef_step: str, emission_step: str
+) -> AdapterResult:
     c = _Case(case)
     technology = str(c.kwargs.get("activity", "prebake"))
     name = f"ef_{gas.lower()}"
-    result = c.compute("2.C.3", "aluminium", "mp_alu", qualifier=technology,
-                       overrides=c.overrides({ef_step: (name, "t/t")}))
+    result = c.compute(
+        "2.C.3",
+        "aluminium",
+        "mp_alu",
+        qualifier=technology,
+        overrides=c.overrides({ef_step: (name, "t/t")}),
+    )
     c.param(ef_step, result, name)
     c.gas(emission_step, result, gas)
     return c.result()

@@ -63,15 +63,20 @@ class CaseOutcome:
 
     @property
     def passed(self) -> bool:
-        return self.error is None and bool(self.comparisons) and all(
-            c.passed for c in self.comparisons)
+        return (
+            self.error is None
+            and bool(self.comparisons)
+            and all(c.passed for c in self.comparisons)
+        )
 
 
 _BY_SEQUENCE: dict[str, Adapter] = {}
 _BY_PREFIX: dict[str, Adapter] = {}
 
 
-def adapter(*, sequence: str | None = None, prefix: str | None = None) -> Callable[[Adapter], Adapter]:
+def adapter(
+    *, sequence: str | None = None, prefix: str | None = None
+) -> Callable[[Adapter], Adapter]:
     """Register an adapter for a bonsai-ipcc sequence (``waste.swd.sequence.tier1_ch4``)
     and/or a case-id prefix (``CN-ELEC-INDIRECT``)."""
 

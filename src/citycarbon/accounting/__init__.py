@@ -1,0 +1,1 @@
+"""The pure accounting core: equations, methods, the inventory engine. No I/O."""

@@ -1,0 +1,1 @@
+"""Packaged reference data: catalogue, tables, factor sets (model is pure; loader reads files)."""

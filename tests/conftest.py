@@ -1,0 +1,59 @@
+"""Shared fixtures: packaged factor sets, a GWP table and a small activity table.
+
+Every sector method is registered once, at collection time, so that tests can compute any
+category without importing sector modules themselves.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from citycarbon.accounting import methods
+from citycarbon.accounting.records import ActivityRecord, records_to_table
+from citycarbon.gases import GwpTable
+from citycarbon.refdata.loader import load_factor_set, load_gwp
+from citycarbon.refdata.model import FactorSet
+
+methods.load_all()
+
+
+# Two counties of Nanjing (320102 玄武区, 320111 浦口区) and one of Wuxi (320211 滨湖区).
+SMALL_RECORDS: tuple[ActivityRecord, ...] = (
+    ActivityRecord(2022, "320102", "1.A.2", "raw_coal", 1000.0, "t", entity="E1"),
+    ActivityRecord(2022, "320102", "IND.1", "electricity", 500.0, "MWh", entity="E1"),
+    ActivityRecord(2022, "320111", "1.A.1", "natural_gas", 10.0, "10^4 Nm3", entity="E2"),
+    ActivityRecord(2022, "320111", "IND.3", "electricity", 200.0, "MWh"),
+    ActivityRecord(2022, "320211", "1.A.3.b", "diesel", 50.0, "t"),
+    ActivityRecord(2022, "320211", "2.A.1", "clinker", 2000.0, "t", entity="E3"),
+    ActivityRecord(2021, "320111", "1.A.4.b", "lpg", 30.0, "t"),
+    ActivityRecord(2021, "320102", "IND.1", "electricity", 400.0, "MWh", entity="E1"),
+)
+
+
+@pytest.fixture(scope="session")
+def factors() -> FactorSet:
+    """The default factor set (``cn-city@2026.1``)."""
+    return load_factor_set()
+
+
+@pytest.fixture(scope="session")
+def ipcc() -> FactorSet:
+    """IPCC 2006 defaults with the 2019 Refinement where it supersedes."""
+    return load_factor_set("ipcc2006@2019R.1")
+
+
+@pytest.fixture(scope="session")
+def gwp_ar5() -> GwpTable:
+    return load_gwp("AR5")
+
+
+@pytest.fixture(scope="session")
+def small_records() -> list[ActivityRecord]:
+    return list(SMALL_RECORDS)
+
+
+@pytest.fixture
+def small_table(small_records: list[ActivityRecord]) -> pa.Table:
+    """Eight records over two years, three counties, three entities, direct and indirect."""
+    return records_to_table(small_records)
