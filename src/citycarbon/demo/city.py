@@ -194,6 +194,61 @@ def region_records(year: int) -> list[ActivityRecord]:
     return out
 
 
+@dataclass(frozen=True)
+class Farming:
+    """Per-district farming and forest, as shares of invented city totals."""
+
+    rice_ha: float
+    swine_head: float
+    cattle_head: float
+    synthetic_n_t: float
+    forest_increment_m3: float
+    forest_harvest_m3: float
+
+
+FARMING = {
+    "321102": Farming(800, 8_000, 200, 600, 12_000, 2_000),
+    "321111": Farming(500, 5_000, 100, 400, 20_000, 3_000),
+    "321112": Farming(9_000, 90_000, 2_500, 6_500, 60_000, 9_000),
+    "321181": Farming(22_000, 160_000, 3_000, 15_000, 40_000, 6_000),
+    "321182": Farming(4_000, 30_000, 400, 2_800, 8_000, 1_000),
+    "321183": Farming(18_000, 140_000, 4_000, 12_000, 160_000, 25_000),
+}
+
+
+def farming_records(year: int) -> list[ActivityRecord]:
+    """Rice, livestock, fertiliser and forest growing stock (蓄积量) by district."""
+    out = []
+    for d in DISTRICTS:
+        f = FARMING[d.code]
+        rows = [
+            (
+                "3.C.7",
+                "rice",
+                f.rice_ha * _trend(year, -0.01),
+                "hectare",
+                "water=single_drainage;region=east_asia;days=130",
+            ),
+            ("3.A.1", "swine", f.swine_head * _trend(year, -0.02), "head", "region=asia"),
+            ("3.A.1", "cattle_other", f.cattle_head, "head", "region=asia"),
+            ("3.C.4", "synthetic_n", f.synthetic_n_t * _trend(year, -0.02), "t", "moisture=wet"),
+            ("3.C.5", "synthetic_n", f.synthetic_n_t * _trend(year, -0.02), "t", ""),
+            (
+                "3.B.1.a",
+                "stock_increment",
+                f.forest_increment_m3 * _trend(year, 0.02),
+                "m**3",
+                "type=cunninghamia",
+            ),
+            ("3.B.1.a", "stock_loss", f.forest_harvest_m3, "m**3", "type=cunninghamia"),
+        ]
+        out += [
+            ActivityRecord(year, d.code, c, a, float(q), u, qualifier=qual, source=SOURCE)
+            for c, a, q, u, qual in rows
+        ]
+    return out
+
+
 def landfill_records(year: int) -> list[ActivityRecord]:
     """Waste landfilled in ``year`` (first-order decay needs the years before 2015 too)."""
     share = max(0.2, 1.0 - 0.07 * (year - HISTORY[0]))  # incineration replaces landfill

@@ -25,6 +25,14 @@ from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.trees import load_category_tree
 
 
+SCOPE_LABELS = {
+    "direct": ("直接排放", "direct"),
+    "sink": ("碳汇/土地利用", "sinks / land use"),
+    "indirect_entity": ("企业外购，不计入城市总量", "enterprise purchases, not in city total"),
+    "indirect_net_import": ("电力调入调出", "net imported electricity"),
+}
+
+
 def demo_records() -> list[ActivityRecord]:
     """All activity records of the demo city, scaled to the CEADs series."""
     firms = city.enterprises()
@@ -33,6 +41,7 @@ def demo_records() -> list[ActivityRecord]:
         records += city.landfill_records(year)
     for year in city.YEARS:
         records += city.region_records(year) + city.landfill_records(year)
+        records += city.farming_records(year)
         records += city.enterprise_records(year, firms)
     return records
 
@@ -167,12 +176,14 @@ def _sectors(
 ) -> None:
     grid = Table(title=(f"{year} 年分部门排放" if zh else f"emissions by sector, {year}"))
     grid.add_column("类别" if zh else "category")
+    grid.add_column("口径" if zh else "scope")
     grid.add_column("万tCO2e" if zh else "10^4 tCO2e", justify="right")
     totals = category_totals(result, tree).to_pylist()
     for row in totals:
         if row["year"] == year and row["gas"] == "CO2e" and (row["level"] or 0) <= 1:
             grid.add_row(
-                f"{row['category']} {row['name_zh'] if zh else row['name_en']} [{row['scope']}]",
+                f"{row['category']} {row['name_zh'] if zh else row['name_en']}",
+                SCOPE_LABELS[row["scope"]][0 if zh else 1],
                 f"{row['value'] / 1e4:,.1f}",
             )
     console.print(grid)
