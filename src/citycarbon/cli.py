@@ -262,6 +262,54 @@ def inventory_uncertainty(
     console.print(grid)
 
 
+@inventory_app.command("completeness")
+def inventory_completeness(
+    activity: Annotated[Path, typer.Argument()],
+    notation: Annotated[
+        Path | None,
+        typer.Option(help="注释键 CSV：category,key,explanation / notation keys CSV"),
+    ] = None,
+    factor_set: Annotated[str | None, typer.Option()] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    strict: Annotated[bool, typer.Option()] = True,
+) -> None:
+    """完整性与注释键（NO、NE、IE、C、NA）/ completeness per category with notation keys."""
+    import csv
+
+    from citycarbon.accounting.quality import completeness
+    from citycarbon.io.activity_files import write_table
+    from citycarbon.refdata.trees import load_category_tree
+
+    try:
+        result = _compute(activity, factor_set, "AR5", strict)
+        keys: dict[str, tuple[str, str]] = {}
+        if notation is not None:
+            with notation.open(encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    keys[row["category"].strip()] = (
+                        row["key"].strip(),
+                        (row.get("explanation") or "").strip(),
+                    )
+        table = completeness(result, load_category_tree("ipcc2006"), keys)
+    except CitycarbonError as exc:
+        _fail(exc)
+        return
+    if output is not None:
+        write_table(table, output)
+    zh = _state["lang"] == "zh"
+    grid = Table(title="完整性" if zh else "completeness")
+    for name in ("category", "name", "status", "explanation"):
+        grid.add_column(name)
+    for row in table.to_pylist():
+        grid.add_row(
+            row["category"],
+            row["name_zh"] if zh else row["name_en"],
+            ("⚠ " if row["missing"] else "") + (row["status_zh"] if zh else row["status_en"]),
+            row["explanation"],
+        )
+    console.print(grid)
+
+
 @refdata_app.command("list")
 def refdata_list() -> None:
     """列出参考数据表与因子集 / list packaged tables and factor sets."""

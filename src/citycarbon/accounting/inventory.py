@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from citycarbon.accounting import validation
-from citycarbon.accounting.inventory_result import InventoryResult, KeyInfo, scope_of
+from citycarbon.accounting.inventory_result import Cells, InventoryResult, KeyInfo, scope_of
 from citycarbon.accounting.records import ActivityRecord, compute_series
 from citycarbon.accounting.registry import MethodContext, MethodSpec, method_for
 from citycarbon.errors import CitycarbonError, InputDataError, Issue, Message
@@ -185,7 +185,7 @@ def compute_inventory(
     if errors:
         raise InputDataError(errors)
     coef_row = coefficients.row_index(enc.key, enc.year_idx)
-    by_cell = _quantity_by_cell(enc, coef_row, coefficients.size)
+    cells = _quantity_by_cell(enc, coef_row, coefficients.size)
     entity_co2e, entity_tce = _entity_totals(enc, coef_row, coefficients.table)
     del coef_row
     series_rows = _series_results(table, enc, series_keys, factors)
@@ -194,7 +194,7 @@ def compute_inventory(
         regions=enc.columns["region"].values,
         entities=enc.columns["entity"].values,
         keys=coefficients.table,
-        quantity_by_cell=by_cell,
+        cells=cells,
         entity_co2e=entity_co2e,
         entity_tce=entity_tce,
         series=series_rows,
@@ -204,18 +204,33 @@ def compute_inventory(
     )
 
 
-def _quantity_by_cell(
-    enc: _Encoded, coef_row: npt.NDArray[np.int32], n_rows: int
-) -> npt.NDArray[np.float64]:
-    """Quantity summed by (year, region, coefficient row), in one ``bincount``."""
+DENSE_CELLS = 20_000_000  # above this many (year, region, key) cells, group by sorting
+
+
+def _quantity_by_cell(enc: _Encoded, coef_row: npt.NDArray[np.int32], n_rows: int) -> Cells:
+    """Quantity summed by (year, region, coefficient row) over the cells that have rows
+    (a reported zero is kept: it marks the category as estimated)."""
     regions = enc.columns["region"]
     n_years, n_reg = len(enc.years), len(regions.values)
     size = n_years * n_reg * n_rows
     cell = _index(size, enc.year_idx, n_reg, regions.indices)
-    cell *= n_rows
-    cell += coef_row
-    sums = np.bincount(cell, weights=enc.quantity, minlength=size)
-    return sums.astype(np.float64, copy=False).reshape(n_years, n_reg, n_rows)
+    np.multiply(cell, n_rows, out=cell)
+    np.add(cell, coef_row, out=cell)
+    if size <= DENSE_CELLS:
+        sums = np.bincount(cell, weights=enc.quantity, minlength=size)
+        # quantities are validated ≥ 0, so a cell sums to zero only if all its rows are zero
+        present = sums != 0
+        zero_rows = enc.quantity == 0
+        if zero_rows.any():
+            present[np.unique(cell[zero_rows])] = True
+        hit = np.flatnonzero(present)
+        qty = sums[hit]
+    else:
+        hit, inverse = np.unique(cell, return_inverse=True)
+        qty = np.bincount(inverse, weights=enc.quantity)
+    year, rest = np.divmod(hit, n_reg * n_rows)
+    region, row = np.divmod(rest, n_rows)
+    return Cells(year, region, row, qty.astype(np.float64, copy=False))
 
 
 def _entity_totals(

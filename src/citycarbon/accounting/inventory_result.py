@@ -43,6 +43,16 @@ def scope_of(category: str) -> str:
     return "direct"
 
 
+@dataclass(frozen=True)
+class Cells:
+    """Activity summed by (year index, region index, key row): the engine's base cube."""
+
+    year: npt.NDArray[Any]
+    region: npt.NDArray[Any]
+    key: npt.NDArray[Any]
+    quantity: npt.NDArray[np.float64]
+
+
 @dataclass
 class KeyInfo:
     """One distinct method key (and year, for year-dependent factors) and its per-unit
@@ -84,7 +94,7 @@ class InventoryResult:
         regions: list[str],
         entities: list[str],
         keys: _KeyTable,
-        quantity_by_cell: npt.NDArray[np.float64],
+        cells: Cells,
         entity_co2e: npt.NDArray[np.float64],
         entity_tce: npt.NDArray[np.float64],
         series: Sequence[tuple[int, str, str, KeyInfo, EmissionResult]],
@@ -92,8 +102,7 @@ class InventoryResult:
         gwp: GwpTable,
         warnings: list[Issue],
     ) -> InventoryResult:
-        y_idx, r_idx, k_idx = np.nonzero(quantity_by_cell)
-        qty = quantity_by_cell[y_idx, r_idx, k_idx]
+        y_idx, r_idx, k_idx, qty = cells.year, cells.region, cells.key, cells.quantity
         infos = list(keys.infos)
         # series results become extra "keys" with quantity 1 (their result is absolute)
         extra_y, extra_r, extra_k = [], [], []
@@ -118,7 +127,14 @@ class InventoryResult:
         gwp_values = {g: gwp.gwp(g) for g in gases}
         cube = _cube(cells, infos, gwp_values, gwp.gwp_set)
         entity_table = _entity_table(
-            years, entities, entity_co2e, entity_tce, series, gwp_values, gwp.gwp_set
+            years,
+            entities,
+            entity_co2e,
+            entity_tce,
+            series,
+            gwp_values,
+            gwp.gwp_set,
+            factor_set,
         )
         return cls(
             years,
@@ -304,6 +320,7 @@ def _entity_table(
     series: Sequence[tuple[int, str, str, KeyInfo, EmissionResult]],
     gwp_values: Mapping[str, float],
     gwp_set: str,
+    factor_set: str,
 ) -> pa.Table:
     """Enterprise view: (year, entity) → direct and indirect CO2e, energy in tce.
 
@@ -333,6 +350,9 @@ def _entity_table(
             "energy_purchased_tce": pa.array(tce[y_idx, e_idx, 1]),
             "gwp_set": pa.DictionaryArray.from_arrays(
                 pa.array(np.zeros(len(y_idx), np.int8)), pa.array([gwp_set])
+            ),
+            "factor_set": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(len(y_idx), np.int8)), pa.array([factor_set])
             ),
         }
     )

@@ -66,6 +66,7 @@ def category_totals(
                     "value": totals[code],
                     "unit": _unit(gas),
                     "gwp_set": result.gwp_set if gas == "CO2e" else "",
+                    "factor_set": result.factor_set,
                 }
             )
     return pa.Table.from_pylist(rows) if rows else pa.table({})
@@ -90,6 +91,7 @@ def region_totals(result: InventoryResult, parents: Mapping[str, str] | None = N
                 "value": totals[code],
                 "unit": _unit(gas),
                 "gwp_set": result.gwp_set if gas == "CO2e" else "",
+                "factor_set": result.factor_set,
             }
             for code in sorted(totals)
         )
