@@ -15,9 +15,9 @@ PACKAGE_SETS = {"AR4": "AR4GWP100", "AR5": "AR5GWP100", "AR6": "AR6GWP100"}
 
 
 def _wanted(gas: str) -> bool:
-    return gas in ("CH4", "N2O", "SF6", "NF3") or gas.startswith(("HFC", "PFC", "CF4", "C2F6",
-                                                                   "C3F8", "C4F10", "C5F12",
-                                                                   "C6F14", "cC4F8"))
+    return gas in ("CH4", "N2O", "SF6", "NF3") or gas.startswith(
+        ("HFC", "PFC", "CF4", "C2F6", "C3F8", "C4F10", "C5F12", "C6F14", "cC4F8")
+    )
 
 
 @pytest.mark.parametrize("short", sorted(PACKAGE_SETS))
@@ -36,12 +36,22 @@ def test_packaged_gwp100_equals_globalwarmingpotentials(short: str):
     assert compared >= 10
 
 
-@pytest.mark.parametrize(("short", "gas", "value"), [
-    ("AR4", "CH4", 25.0), ("AR4", "N2O", 298.0), ("AR4", "SF6", 22800.0),
-    ("AR5", "CH4", 28.0), ("AR5", "N2O", 265.0), ("AR5", "SF6", 23500.0),
-    ("AR5", "NF3", 16100.0), ("AR5", "HFC-134a", 1300.0),
-    ("AR6", "CH4", 27.9), ("AR6", "N2O", 273.0), ("AR6", "SF6", 25200.0),
-])
+@pytest.mark.parametrize(
+    ("short", "gas", "value"),
+    [
+        ("AR4", "CH4", 25.0),
+        ("AR4", "N2O", 298.0),
+        ("AR4", "SF6", 22800.0),
+        ("AR5", "CH4", 28.0),
+        ("AR5", "N2O", 265.0),
+        ("AR5", "SF6", 23500.0),
+        ("AR5", "NF3", 16100.0),
+        ("AR5", "HFC-134a", 1300.0),
+        ("AR6", "CH4", 27.9),
+        ("AR6", "N2O", 273.0),
+        ("AR6", "SF6", 25200.0),
+    ],
+)
 def test_headline_values(short: str, gas: str, value: float):
     assert load_gwp(short).gwp(gas) == value
 

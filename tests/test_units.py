@@ -53,27 +53,33 @@ def test_wan_yuan_is_ten_thousand_cny():
     assert units.convert(3.0, "元", "CNY") == 3.0
 
 
-@pytest.mark.parametrize(("alias", "target", "expected"), [
-    ("吨", "kg", 1000.0),
-    ("千克", "g", 1000.0),
-    ("万千瓦时", "MWh", 10.0),
-    ("度", "kWh", 1.0),
-    ("吨标准煤", "kgce", 1000.0),
-    ("公顷", "m ** 2", 10_000.0),
-    ("亩", "m ** 2", 10_000.0 / 15.0),
-    ("万头", "head", 10_000.0),
-])
+@pytest.mark.parametrize(
+    ("alias", "target", "expected"),
+    [
+        ("吨", "kg", 1000.0),
+        ("千克", "g", 1000.0),
+        ("万千瓦时", "MWh", 10.0),
+        ("度", "kWh", 1.0),
+        ("吨标准煤", "kgce", 1000.0),
+        ("公顷", "m ** 2", 10_000.0),
+        ("亩", "m ** 2", 10_000.0 / 15.0),
+        ("万头", "head", 10_000.0),
+    ],
+)
 def test_chinese_spellings(alias: str, target: str, expected: float):
     assert units.convert(1.0, alias, target) == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize(("source", "target"), [
-    ("t", "MWh"),
-    ("head", "t"),
-    ("万元", "tce"),
-    ("MWh", "m3"),
-    ("hectare", "head"),
-])
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("t", "MWh"),
+        ("head", "t"),
+        ("万元", "tce"),
+        ("MWh", "m3"),
+        ("hectare", "head"),
+    ],
+)
 def test_wrong_dimension_raises_bilingual_unit_error(source: str, target: str):
     with pytest.raises(UnitError) as info:
         units.convert(1.0, source, target)
@@ -104,8 +110,7 @@ def test_same_dimension():
 
 
 UNIT_GROUPS: dict[str, list[str]] = {
-    "energy": ["J", "kJ", "MJ", "GJ", "TJ", "kWh", "MWh", "万kWh", "kcal", "kgce", "tce",
-               "万tce"],
+    "energy": ["J", "kJ", "MJ", "GJ", "TJ", "kWh", "MWh", "万kWh", "kcal", "kgce", "tce", "万tce"],
     "mass": ["kg", "t", "Gg", "万t", "吨", "公斤"],
     "volume": ["m3", "Nm3", "10^4 Nm3", "万m3", "立方米"],
     "money": ["CNY", "万元", "亿元", "元"],

@@ -89,13 +89,19 @@ UNIT_ALIASES: dict[str, str] = {
 
 
 _TEN_THOUSAND = re.compile(r"10\^4\s*")
+# "m3"/"m2" inside an expression ("GJ/m3", "t/m3"); a whole-string "m3" is an alias below
+_POWER_SHORTHAND = re.compile(r"(?<![\w^*])(k?m|N?m)([23])\b")
 
 
 @lru_cache(maxsize=4096)
 def parse(unit: str) -> pint.Quantity:  # type: ignore[type-arg]
     """Parse a unit text (including Chinese spellings) into a quantity of 1 such unit."""
     text = _TEN_THOUSAND.sub("万", unit.strip())
-    expression = UNIT_ALIASES.get(text, text)
+    expression = UNIT_ALIASES.get(text)
+    if expression is None:
+        expression = _POWER_SHORTHAND.sub(
+            lambda m: m.group(0) if m.group(1) == "Nm" else f"{m.group(1)}**{m.group(2)}", text
+        )
     try:
         parsed = ureg.parse_expression(expression)
     except (

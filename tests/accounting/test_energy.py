@@ -18,10 +18,27 @@ from citycarbon.refdata.model import FactorSet
 REGION = "320102"
 
 
-def _run(factors: FactorSet, category: str, activity: str, quantity: float, unit: str, *,
-         year: int = 2022, qualifier: str = "", overrides: dict[str, float] | None = None):
-    record = ActivityRecord(year, REGION, category, activity, quantity, unit,
-                            qualifier=qualifier, overrides=overrides or {})
+def _run(
+    factors: FactorSet,
+    category: str,
+    activity: str,
+    quantity: float,
+    unit: str,
+    *,
+    year: int = 2022,
+    qualifier: str = "",
+    overrides: dict[str, float] | None = None,
+):
+    record = ActivityRecord(
+        year,
+        REGION,
+        category,
+        activity,
+        quantity,
+        unit,
+        qualifier=qualifier,
+        overrides=overrides or {},
+    )
     return compute_record(record, factors)
 
 
@@ -37,16 +54,19 @@ def test_equations():
     assert energy.CO2_PER_C == 44.0 / 12.0
 
 
-@pytest.mark.parametrize(("category", "sector"), [
-    ("1.A.1", "energy_industries"),
-    ("1.A.1.a", "energy_industries"),
-    ("1.A.2.f", "manufacturing_construction"),
-    ("1.A.3.b", "road"),
-    ("1.A.3.a", "civil_aviation"),
-    ("1.A.4.b", "residential"),
-    ("1.A.4.c", "agriculture_forestry_fishing"),
-    ("1.A", "manufacturing_construction"),
-])
+@pytest.mark.parametrize(
+    ("category", "sector"),
+    [
+        ("1.A.1", "energy_industries"),
+        ("1.A.1.a", "energy_industries"),
+        ("1.A.2.f", "manufacturing_construction"),
+        ("1.A.3.b", "road"),
+        ("1.A.3.a", "civil_aviation"),
+        ("1.A.4.b", "residential"),
+        ("1.A.4.c", "agriculture_forestry_fishing"),
+        ("1.A", "manufacturing_construction"),
+    ],
+)
 def test_combustion_sector(category: str, sector: str):
     assert energy.combustion_sector(category) == sector
 
@@ -65,8 +85,9 @@ def test_natural_gas_power_plant_ipcc_tier1():
     assert result.gas("N2O") == pytest.approx(0.096, rel=1e-12)
     assert result.co2_biogenic_t == 0.0
     assert "ipcc2006_energy_fuel:ncv:natural_gas" in result.trace.factor_ids()
-    assert all(i.factor_set == "ipcc2006@2006.1" for i in result.trace.inputs
-               if i.origin == "default")
+    assert all(
+        i.factor_set == "ipcc2006@2006.1" for i in result.trace.inputs if i.origin == "default"
+    )
 
 
 # ── China method (provincial guideline / GB/T 32150) ─────────────────────────────────────
@@ -114,13 +135,21 @@ def test_natural_gas_in_ten_thousand_nm3(factors: FactorSet):
     assert result.energy_tce == pytest.approx(1330.0, rel=1e-12)
 
 
-@pytest.mark.parametrize(("fuel", "published_kg_co2_per_kg"), [
-    ("raw_coal", 1.9003), ("coke", 2.8604), ("crude_oil", 3.0202), ("fuel_oil", 3.1705),
-    ("gasoline", 2.9251), ("kerosene", 3.0179), ("diesel", 3.0959), ("lpg", 3.1013),
-    ("refinery_gas", 3.0119),
-])
-def test_published_china_co2_factors(factors: FactorSet, fuel: str,
-                                     published_kg_co2_per_kg: float):
+@pytest.mark.parametrize(
+    ("fuel", "published_kg_co2_per_kg"),
+    [
+        ("raw_coal", 1.9003),
+        ("coke", 2.8604),
+        ("crude_oil", 3.0202),
+        ("fuel_oil", 3.1705),
+        ("gasoline", 2.9251),
+        ("kerosene", 3.0179),
+        ("diesel", 3.0959),
+        ("lpg", 3.1013),
+        ("refinery_gas", 3.0119),
+    ],
+)
+def test_published_china_co2_factors(factors: FactorSet, fuel: str, published_kg_co2_per_kg: float):
     # FACTORS-CN.md §1: the published column equals NCV × CC × OF × 44/12 to 4 decimals
     result = _run(factors, "1.A.2", fuel, 1.0, "t")
     assert round(result.gas("CO2"), 4) == published_kg_co2_per_kg
@@ -143,8 +172,14 @@ def test_measured_ncv_scales_co2(factors: FactorSet):
 
 
 def test_measured_carbon_content_and_oxidation(factors: FactorSet):
-    result = _run(factors, "1.A.2", "raw_coal", 10_000.0, "t",
-                  overrides={"carbon_content": 27.0, "oxidation_factor": 0.98})
+    result = _run(
+        factors,
+        "1.A.2",
+        "raw_coal",
+        10_000.0,
+        "t",
+        overrides={"carbon_content": 27.0, "oxidation_factor": 0.98},
+    )
     assert result.gas("CO2") == pytest.approx(209.08 * 27.0 * 0.98 * 44 / 12, rel=1e-12)
     assert result.trace.input("carbon_content").origin == "override"
     assert result.trace.input("oxidation_factor").origin == "override"
@@ -159,10 +194,15 @@ def test_measured_co2_factor_replaces_carbon_content(factors: FactorSet):
     assert "oxidation_factor" not in names
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("oxidation_factor", 1.2), ("oxidation_factor", -0.1), ("ncv", -1.0),
-    ("carbon_content", float("inf")),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("oxidation_factor", 1.2),
+        ("oxidation_factor", -0.1),
+        ("ncv", -1.0),
+        ("carbon_content", float("inf")),
+    ],
+)
 def test_override_out_of_bounds(factors: FactorSet, name: str, value: float):
     with pytest.raises(ParameterBoundsError) as info:
         _run(factors, "1.A.2", "raw_coal", 10_000.0, "t", overrides={name: value})
@@ -187,7 +227,8 @@ def test_purchased_electricity_2022_default_set(factors: FactorSet):
     assert result.gas("CO2") == pytest.approx(5366.0, rel=1e-12)
     assert result.energy_tce == pytest.approx(1229.0, rel=1e-12)
     assert result.trace.factor_ids()[0] == (
-        "cn_grid_emission_factors:grid_ef:mee_nbs_national_average:2022")
+        "cn_grid_emission_factors:grid_ef:mee_nbs_national_average:2022"
+    )
 
 
 def test_purchased_electricity_2022_carbon_market_set():
@@ -211,14 +252,18 @@ def test_electricity_in_other_units(factors: FactorSet):
         assert result.energy_tce == pytest.approx(1229.0, rel=1e-12)
 
 
-@pytest.mark.parametrize(("series", "year", "expected"), [
-    ("mee_carbon_market_national_grid", 2022, 5703.0),
-    ("mee_nbs_provincial:530000", 2022, 1073.0),
-    ("mee_nbs_national_excl_market_nonfossil", 2021, 5942.0),
-    ("ndrc_regional_average:east", 2012, 7035.0),
-])
-def test_record_qualifier_selects_a_named_series(factors: FactorSet, series: str, year: int,
-                                                 expected: float):
+@pytest.mark.parametrize(
+    ("series", "year", "expected"),
+    [
+        ("mee_carbon_market_national_grid", 2022, 5703.0),
+        ("mee_nbs_provincial:530000", 2022, 1073.0),
+        ("mee_nbs_national_excl_market_nonfossil", 2021, 5942.0),
+        ("ndrc_regional_average:east", 2012, 7035.0),
+    ],
+)
+def test_record_qualifier_selects_a_named_series(
+    factors: FactorSet, series: str, year: int, expected: float
+):
     result = _run(factors, "IND.1", "electricity", 10_000.0, "MWh", year=year, qualifier=series)
     assert result.gas("CO2") == pytest.approx(expected, rel=1e-12)
     assert result.trace.factor_ids()[0] == f"cn_grid_emission_factors:grid_ef:{series}:{year}"
@@ -232,15 +277,15 @@ def test_grid_factor_missing_for_the_year(factors: FactorSet):
 
 
 def test_measured_grid_factor_override(factors: FactorSet):
-    result = _run(factors, "IND.1", "electricity", 10_000.0, "MWh",
-                  overrides={"grid_ef": 0.42})
+    result = _run(factors, "IND.1", "electricity", 10_000.0, "MWh", overrides={"grid_ef": 0.42})
     assert result.gas("CO2") == pytest.approx(4200.0, rel=1e-12)
 
 
 def test_generation_equivalent_tce_basis(factors: FactorSet):
     # 等价值: 2022 coal per kWh supplied, a year-dependent coefficient
     generation = dataclasses.replace(
-        factors, settings={**factors.settings, "electricity_tce_basis": "generation"})
+        factors, settings={**factors.settings, "electricity_tce_basis": "generation"}
+    )
     coefficient = generation.get("tce_coefficient_generation", "electricity", "2022")
     result = _run(generation, "IND.1", "electricity", 10_000.0, "MWh")
     assert result.energy_tce == pytest.approx(10_000.0 * coefficient.value, rel=1e-12)

@@ -44,19 +44,25 @@ def records(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> list[Acti
     for _ in range(n):
         category, activity, unit, qualifier = draw(st.sampled_from(KINDS))
         overrides = draw(st.sampled_from(OVERRIDES)) if category.startswith("1.A.2") else {}
-        out.append(ActivityRecord(
-            year=draw(st.sampled_from((2021, 2022))),
-            region=draw(st.sampled_from(REGIONS)),
-            category=category, activity=activity,
-            quantity=draw(st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False)),
-            unit=unit, entity=draw(st.sampled_from(ENTITIES)), qualifier=qualifier,
-            overrides=overrides,
-        ))
+        out.append(
+            ActivityRecord(
+                year=draw(st.sampled_from((2021, 2022))),
+                region=draw(st.sampled_from(REGIONS)),
+                category=category,
+                activity=activity,
+                quantity=draw(st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False)),
+                unit=unit,
+                entity=draw(st.sampled_from(ENTITIES)),
+                qualifier=qualifier,
+                overrides=overrides,
+            )
+        )
     return out
 
 
-def per_record_cube(rows: list[ActivityRecord], factors: FactorSet,
-                    gwp: GwpTable) -> dict[tuple[int, str, str, str], float]:
+def per_record_cube(
+    rows: list[ActivityRecord], factors: FactorSet, gwp: GwpTable
+) -> dict[tuple[int, str, str, str], float]:
     """(year, region, category, gas) → value, summed record by record."""
     cube: dict[tuple[int, str, str, str], float] = defaultdict(float)
     for record in rows:
@@ -123,15 +129,20 @@ def test_entity_view_equals_cube_of_entity_rows(rows: list[ActivityRecord]):
         r = compute_record(record, factors)
         column = "direct" if scope_of(record.category) in ("direct", "sink") else "indirect"
         expected[(record.year, record.entity, f"{column}_co2e_t")] += sum(
-            t * gwp.gwp(g) for g, t in r.gases_t.items())
+            t * gwp.gwp(g) for g, t in r.gases_t.items()
+        )
         energy = "energy_direct_tce" if column == "direct" else "energy_purchased_tce"
         expected[(record.year, record.entity, energy)] += r.energy_tce or 0.0
     actual: dict[tuple[int, str, str], float] = defaultdict(float)
     for row in result.entity_table.to_pylist():
         assert row["entity"] != ""
         assert row["gwp_set"] == "AR5"
-        for column in ("direct_co2e_t", "indirect_co2e_t", "energy_direct_tce",
-                       "energy_purchased_tce"):
+        for column in (
+            "direct_co2e_t",
+            "indirect_co2e_t",
+            "energy_direct_tce",
+            "energy_purchased_tce",
+        ):
             actual[(row["year"], row["entity"], column)] += row[column]
     assert_cubes_equal(expected, actual)
 
@@ -142,23 +153,38 @@ def test_entity_view_totals_equal_cube_totals(small_records, factors, gwp_ar5):
     entity = result.entity_table.to_pylist()
     cube = result.cube.to_pylist()
     for year in result.years:
-        direct = sum(r["value"] for r in cube if r["year"] == year and r["gas"] == "CO2e"
-                     and r["scope"] == "direct")
-        indirect = sum(r["value"] for r in cube if r["year"] == year and r["gas"] == "CO2e"
-                       and r["scope"].startswith("indirect"))
+        direct = sum(
+            r["value"]
+            for r in cube
+            if r["year"] == year and r["gas"] == "CO2e" and r["scope"] == "direct"
+        )
+        indirect = sum(
+            r["value"]
+            for r in cube
+            if r["year"] == year and r["gas"] == "CO2e" and r["scope"].startswith("indirect")
+        )
         assert sum(r["direct_co2e_t"] for r in entity if r["year"] == year) == pytest.approx(
-            direct, rel=1e-12)
+            direct, rel=1e-12
+        )
         assert sum(r["indirect_co2e_t"] for r in entity if r["year"] == year) == pytest.approx(
-            indirect, rel=1e-12)
+            indirect, rel=1e-12
+        )
 
 
 def test_entity_sink_is_not_indirect(factors, gwp_ar5):
     """A forestry enterprise's sink belongs with its direct flux, never with its purchased
     electricity (the series path already does this; the linear path must agree)."""
-    forest = ActivityRecord(2022, "320111", "3.B.1.a", "stock_increment", 1000.0, "m**3",
-                            entity="F1", qualifier="type=cunninghamia",
-                            overrides={"wood_density": 0.3, "bef": 1.5, "root_shoot": 0.2,
-                                       "carbon_fraction": 0.5})
+    forest = ActivityRecord(
+        2022,
+        "320111",
+        "3.B.1.a",
+        "stock_increment",
+        1000.0,
+        "m**3",
+        entity="F1",
+        qualifier="type=cunninghamia",
+        overrides={"wood_density": 0.3, "bef": 1.5, "root_shoot": 0.2, "carbon_fraction": 0.5},
+    )
     # ΔC = 1000 m3 × 0.3 × 1.5 × 1.2 × 0.5 = 270 t C → −990 t CO2
     assert compute_record(forest, factors).gas("CO2") == pytest.approx(-990.0, rel=1e-12)
     result = compute_inventory(records_to_table([forest]), factors, gwp_ar5)
@@ -173,25 +199,25 @@ def test_entity_sink_is_not_indirect(factors, gwp_ar5):
 
 def test_entity_purchased_electricity_never_enters_gross(factors, gwp_ar5):
     base = [ActivityRecord(2022, "320102", "1.A.2", "raw_coal", 1000.0, "t", entity="E1")]
-    purchased = ActivityRecord(2022, "320102", "IND.1", "electricity", 10_000.0, "MWh",
-                               entity="E1")
+    purchased = ActivityRecord(2022, "320102", "IND.1", "electricity", 10_000.0, "MWh", entity="E1")
     imported = ActivityRecord(2022, "320102", "IND.3", "electricity", 10_000.0, "MWh")
     only = compute_inventory(records_to_table(base), factors, gwp_ar5).totals(2022)
-    with_purchase = compute_inventory(records_to_table([*base, purchased]), factors,
-                                      gwp_ar5).totals(2022)
-    with_import = compute_inventory(records_to_table([*base, imported]), factors,
-                                    gwp_ar5).totals(2022)
+    with_purchase = compute_inventory(
+        records_to_table([*base, purchased]), factors, gwp_ar5
+    ).totals(2022)
+    with_import = compute_inventory(records_to_table([*base, imported]), factors, gwp_ar5).totals(
+        2022
+    )
     assert with_purchase["gross_co2e_t"] == pytest.approx(only["gross_co2e_t"], rel=1e-12)
     assert with_purchase["net_co2e_t"] == pytest.approx(only["net_co2e_t"], rel=1e-12)
     assert with_purchase["indirect_entity_co2e_t"] == pytest.approx(5366.0, rel=1e-12)
-    assert with_purchase["energy_total_tce"] == pytest.approx(only["energy_total_tce"],
-                                                              rel=1e-12)
+    assert with_purchase["energy_total_tce"] == pytest.approx(only["energy_total_tce"], rel=1e-12)
     assert with_purchase["energy_entity_purchased_tce"] == pytest.approx(1229.0, rel=1e-12)
-    assert with_import["gross_co2e_t"] == pytest.approx(only["gross_co2e_t"] + 5366.0,
-                                                        rel=1e-12)
+    assert with_import["gross_co2e_t"] == pytest.approx(only["gross_co2e_t"] + 5366.0, rel=1e-12)
     assert with_import["indirect_net_import_co2e_t"] == pytest.approx(5366.0, rel=1e-12)
-    assert with_import["energy_total_tce"] == pytest.approx(only["energy_total_tce"] + 1229.0,
-                                                            rel=1e-12)
+    assert with_import["energy_total_tce"] == pytest.approx(
+        only["energy_total_tce"] + 1229.0, rel=1e-12
+    )
 
 
 def test_totals_by_region_prefix(small_table, factors, gwp_ar5):
@@ -220,19 +246,18 @@ def test_explain_traces_sum_to_the_cell(factors, gwp_ar5):
         ActivityRecord(2022, "320102", "1.A.2", "raw_coal", 1000.0, "t", entity="E1"),
         ActivityRecord(2022, "320102", "1.A.2", "raw_coal", 500.0, "t", entity="E2"),
         ActivityRecord(2022, "320102", "1.A.2", "coke", 200.0, "t"),
-        ActivityRecord(2022, "320102", "1.A.2", "raw_coal", 300.0, "t",
-                       overrides={"ncv": 22.0}),
+        ActivityRecord(2022, "320102", "1.A.2", "raw_coal", 300.0, "t", overrides={"ncv": 22.0}),
         ActivityRecord(2022, "320111", "1.A.2", "raw_coal", 999.0, "t"),
     ]
     result = compute_inventory(records_to_table(rows), factors, gwp_ar5)
     explained = result.explain(2022, "320102", "1.A.2")
     assert len(explained) == 3  # raw coal (default), raw coal (measured NCV), coke
     assert sum(e["quantity"] for e in explained) == pytest.approx(2000.0, rel=1e-12)
-    activity_total = sum(i["value"] for e in explained for i in e["trace"]["inputs"]
-                         if i["origin"] == "activity")
+    activity_total = sum(
+        i["value"] for e in explained for i in e["trace"]["inputs"] if i["origin"] == "activity"
+    )
     assert activity_total == pytest.approx(2000.0, rel=1e-12)
-    packaged = {f.factor_id for t in {t.table_id for t in factors.tables}
-                for f in load_table(t)}
+    packaged = {f.factor_id for t in {t.table_id for t in factors.tables} for f in load_table(t)}
     for item in explained:
         assert item["factor_set"] == "cn-city@2026.1"
         assert item["gwp_set"] == "AR5"
@@ -241,8 +266,14 @@ def test_explain_traces_sum_to_the_cell(factors, gwp_ar5):
                 assert i["factor_id"] in packaged
                 assert i["factor_set"] == "cn-city@2026.1"
     co2 = sum(e["gases_t"]["CO2"] for e in explained)
-    cell = sum(r["value"] for r in result.cube.to_pylist() if r["year"] == 2022
-               and r["region"] == "320102" and r["category"] == "1.A.2" and r["gas"] == "CO2")
+    cell = sum(
+        r["value"]
+        for r in result.cube.to_pylist()
+        if r["year"] == 2022
+        and r["region"] == "320102"
+        and r["category"] == "1.A.2"
+        and r["gas"] == "CO2"
+    )
     assert co2 == pytest.approx(cell, rel=1e-12)
     raw = next(e for e in explained if e["activity"] == "raw_coal" and not e["overrides"])
     intermediates = {i["name"]: i["value"] for i in raw["trace"]["intermediates"]}
@@ -257,9 +288,11 @@ def test_four_indicators_divide_by_gdp(small_table, factors, gwp_ar5):
     assert indicators["energy_total_tce"] == totals["energy_total_tce"]
     assert indicators["carbon_total_co2e_t"] == totals["gross_co2e_t"]
     assert indicators["energy_intensity_tce_per_10k_cny"] == pytest.approx(
-        totals["energy_total_tce"] / 2000.0, rel=1e-12)
+        totals["energy_total_tce"] / 2000.0, rel=1e-12
+    )
     assert indicators["carbon_intensity_t_co2e_per_10k_cny"] == pytest.approx(
-        totals["gross_co2e_t"] / 2000.0, rel=1e-12)
+        totals["gross_co2e_t"] / 2000.0, rel=1e-12
+    )
     assert indicators["gwp_set"] == "AR5"
 
 

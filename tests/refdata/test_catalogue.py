@@ -36,14 +36,21 @@ def test_build_reproduces_every_packaged_file():
     stale = [path for path, content in files.items() if _packaged(path) != content]
     assert stale == [], f"packaged files differ from a fresh build: {stale}"
     built_tables = {p for p in files if p.startswith("tables/")}
-    packaged_tables = {f"tables/{p.name}" for p in PACKAGE.joinpath("tables").iterdir()
-                       if p.name.endswith(".csv")}
+    packaged_tables = {
+        f"tables/{p.name}" for p in PACKAGE.joinpath("tables").iterdir() if p.name.endswith(".csv")
+    }
     assert packaged_tables == built_tables
 
 
 def test_build_check_command_passes():
-    done = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--check"], capture_output=True,
-                          text=True, check=False, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -90,7 +97,7 @@ def test_hand_edited_table_is_detected(monkeypatch: pytest.MonkeyPatch):
 
 
 def _factor(factor_id: str) -> Factor:
-    table_id = factor_id.split(":")[0]
+    table_id = factor_id.split(":", maxsplit=1)[0]
     found = [f for f in loader.load_table(table_id) if f.factor_id == factor_id]
     assert len(found) == 1, factor_id
     return found[0]
@@ -101,15 +108,25 @@ def test_three_national_grid_measures_keep_labels_and_values():
     nbs_2021 = _factor("cn_grid_emission_factors:grid_ef:mee_nbs_national_average:2021")
     nbs_2022 = _factor("cn_grid_emission_factors:grid_ef:mee_nbs_national_average:2022")
     assert (carbon_market.subject, carbon_market.qualifier) == (
-        "mee_carbon_market_national_grid", "2022")
+        "mee_carbon_market_national_grid",
+        "2022",
+    )
     assert carbon_market.value == 0.5703
     assert "2022年度全国电网平均排放因子" in carbon_market.label_zh
     assert (nbs_2021.subject, nbs_2021.qualifier, nbs_2021.value) == (
-        "mee_nbs_national_average", "2021", 0.5568)
+        "mee_nbs_national_average",
+        "2021",
+        0.5568,
+    )
     assert (nbs_2022.subject, nbs_2022.qualifier, nbs_2022.value) == (
-        "mee_nbs_national_average", "2022", 0.5366)
-    assert "2021" in nbs_2021.label_zh and "全国电力平均二氧化碳排放因子" in nbs_2021.label_zh
-    assert "2022" in nbs_2022.label_zh and "全国电力平均二氧化碳排放因子" in nbs_2022.label_zh
+        "mee_nbs_national_average",
+        "2022",
+        0.5366,
+    )
+    assert "2021" in nbs_2021.label_zh
+    assert "全国电力平均二氧化碳排放因子" in nbs_2021.label_zh
+    assert "2022" in nbs_2022.label_zh
+    assert "全国电力平均二氧化碳排放因子" in nbs_2022.label_zh
     # 0.5366 is not the carbon-market figure: three different measures, three ids
     assert "电网" not in nbs_2022.label_zh
     ids = {carbon_market.factor_id, nbs_2021.factor_id, nbs_2022.factor_id}
@@ -119,26 +136,32 @@ def test_three_national_grid_measures_keep_labels_and_values():
         assert factor.unit == "t/MWh"
 
 
-@pytest.mark.parametrize(("ref", "series", "year", "value"), [
-    ("cn-city@2025.1", "mee_carbon_market_national_grid", "2022", 0.5703),
-    ("cn-city@2026.1", "mee_nbs_national_average", "2021", 0.5568),
-    ("cn-city@2026.1", "mee_nbs_national_average", "2022", 0.5366),
-])
+@pytest.mark.parametrize(
+    ("ref", "series", "year", "value"),
+    [
+        ("cn-city@2025.1", "mee_carbon_market_national_grid", "2022", 0.5703),
+        ("cn-city@2026.1", "mee_nbs_national_average", "2021", 0.5568),
+        ("cn-city@2026.1", "mee_nbs_national_average", "2022", 0.5366),
+    ],
+)
 def test_factor_sets_name_their_grid_series(ref: str, series: str, year: str, value: float):
     factor_set = loader.load_factor_set(ref)
     assert factor_set.setting("grid_series") == series
     assert factor_set.get("grid_ef", series, year).value == value
 
 
-@pytest.mark.parametrize(("subject", "value", "unit"), [
-    ("electricity", 0.1229, "kgce/kWh"),
-    ("raw_coal", 0.7143, "kgce/kg"),
-    ("diesel", 1.4571, "kgce/kg"),
-    ("lpg", 1.7143, "kgce/kg"),
-    ("coke", 0.9714, "kgce/kg"),
-    ("gasoline", 1.4714, "kgce/kg"),
-    ("heat", 0.03412, "kgce/MJ"),
-])
+@pytest.mark.parametrize(
+    ("subject", "value", "unit"),
+    [
+        ("electricity", 0.1229, "kgce/kWh"),
+        ("raw_coal", 0.7143, "kgce/kg"),
+        ("diesel", 1.4571, "kgce/kg"),
+        ("lpg", 1.7143, "kgce/kg"),
+        ("coke", 0.9714, "kgce/kg"),
+        ("gasoline", 1.4714, "kgce/kg"),
+        ("heat", 0.03412, "kgce/MJ"),
+    ],
+)
 def test_standard_coal_coefficients(factors: FactorSet, subject: str, value: float, unit: str):
     factor = factors.get("tce_coefficient", subject)
     assert factor.table_id == "cn_gbt2589_energy"
@@ -149,8 +172,9 @@ def test_standard_coal_coefficients(factors: FactorSet, subject: str, value: flo
 # ── factor sets ──────────────────────────────────────────────────────────────────────────
 
 
-@pytest.mark.parametrize("ref", ["ipcc2006@2006.1", "ipcc2006@2019R.1", "cn-city@2025.1",
-                                 "cn-city@2026.1"])
+@pytest.mark.parametrize(
+    "ref", ["ipcc2006@2006.1", "ipcc2006@2019R.1", "cn-city@2025.1", "cn-city@2026.1"]
+)
 def test_factor_sets_load_and_pin_their_version(ref: str):
     factor_set = loader.load_factor_set(ref)
     assert factor_set.ref == ref
@@ -210,8 +234,9 @@ def test_factor_set_lookup_and_fallback():
     second = Factor("b:x", "b", "ef", "coal", "", 2.0, "t/TJ")
     wildcard = Factor("b:of", "b", "of", "*", "", 1.0, "dimensionless")
     qualified = Factor("b:q", "b", "ef", "coal", "road", 3.0, "t/TJ")
-    factor_set = FactorSet("test", "1", (_info("a"), _info("b")),
-                           (second, wildcard, qualified, first))
+    factor_set = FactorSet(
+        "test", "1", (_info("a"), _info("b")), (second, wildcard, qualified, first)
+    )
     assert factor_set.get("ef", "coal").value == 1.0
     assert factor_set.get("ef", "coal", "road").value == 3.0
     assert factor_set.get("ef", "coal", "rail").value == 1.0  # falls back to generic
@@ -220,8 +245,9 @@ def test_factor_set_lookup_and_fallback():
     with pytest.raises(FactorNotFoundError) as info:
         factor_set.get("ef", "gas")
     assert "test@1" in info.value.message.en
-    derived = factor_set.with_factors([Factor("u:x", "u", "ef", "coal", "", 9.0, "t/TJ")],
-                                      "what-if")
+    derived = factor_set.with_factors(
+        [Factor("u:x", "u", "ef", "coal", "", 9.0, "t/TJ")], "what-if"
+    )
     assert derived.ref == "test@1+what-if"
     assert derived.get("ef", "coal").value == 9.0
     assert factor_set.get("ef", "coal").value == 1.0

@@ -28,13 +28,16 @@ def _load(path: Path) -> list[dict[str, Any]]:
 
 
 def _cases() -> list[Any]:
-    params = [pytest.param(case, id=f"public:{case.get('id', i)}")
-              for i, case in enumerate(_load(PUBLIC))]
+    params = [
+        pytest.param(case, id=f"public:{case.get('id', i)}") for i, case in enumerate(_load(PUBLIC))
+    ]
     extra = os.environ.get(ENV, "").strip()
     if extra:
         path = Path(extra)
-        params += [pytest.param(case, id=f"{path.name}:{case.get('id', i)}")
-                   for i, case in enumerate(_load(path))]
+        params += [
+            pytest.param(case, id=f"{path.name}:{case.get('id', i)}")
+            for i, case in enumerate(_load(path))
+        ]
     return params
 
 
@@ -44,8 +47,11 @@ def _describe(outcome: CaseOutcome) -> str:
         lines.append(f"  error: {outcome.error}")
     if not outcome.comparisons and not outcome.error:
         lines.append("  nothing was compared")
-    lines += [f"  {c.key}: expected {c.expected!r}, computed {c.computed!r} "
-              f"(rel_tol {c.rel_tol})" for c in outcome.comparisons if not c.passed]
+    lines += [
+        f"  {c.key}: expected {c.expected!r}, computed {c.computed!r} (rel_tol {c.rel_tol})"
+        for c in outcome.comparisons
+        if not c.passed
+    ]
     return "\n".join(lines)
 
 

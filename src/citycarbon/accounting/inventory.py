@@ -118,15 +118,15 @@ KEY_COLUMNS = ("category", "activity", "unit", "qualifier", "overrides")
 
 
 def _encode_table(table: pa.Table, file: str | None) -> tuple[_Encoded, list[Issue]]:
+    """Encode the table; problems are collected, and only those that leave nothing to
+    work on (missing columns, wrong column types, missing or impossible years) stop here."""
     issues = validation.check_table(table, file=file)
-    if any(i.fatal for i in issues):
+    if any(i.fatal and (i.row is None or i.field == "year") for i in issues):
         raise InputDataError(issues)
     columns = {name: _column(table, name) for name in (*KEY_COLUMNS, "region", "entity")}
     issues += validation.check_text_columns(
         {k: (v.indices, v.values) for k, v in columns.items()}, file
     )
-    if any(i.fatal for i in issues):
-        raise InputDataError(issues)
     years_raw = table.column("year").to_numpy()
     year_min = int(years_raw.min()) if table.num_rows else 0
     year_max = int(years_raw.max()) if table.num_rows else year_min - 1
@@ -144,20 +144,21 @@ def _encode_table(table: pa.Table, file: str | None) -> tuple[_Encoded, list[Iss
     return encoded, issues
 
 
-def _methods_of_keys(enc: _Encoded, file: str | None) -> dict[int, MethodSpec]:
-    """The registered method of every distinct key; unknown categories are errors."""
+def _methods_of_keys(enc: _Encoded, file: str | None) -> tuple[dict[int, MethodSpec], list[Issue]]:
+    """The registered method of every distinct key; unknown categories become issues."""
     specs: dict[int, MethodSpec] = {}
     problems: list[Issue] = []
     sizes = [len(p.values) for p in enc.parts]
     for k in enc.present.tolist():
-        category = enc.parts[0].values[_decode(k, sizes)[0]]
+        codes = [enc.parts[i].values[c] for i, c in enumerate(_decode(k, sizes))]
+        if not all(code.strip() for code in codes[:3]):
+            continue  # an empty category, activity or unit is already reported per row
+        category = codes[0]
         try:
             specs[k] = method_for(category)
         except CitycarbonError as exc:
-            problems.append(_issue(exc, _first_row(enc.key, k), file, category))
-    if problems:
-        raise InputDataError(problems)
-    return specs
+            problems += _issues(exc, enc.key == k, file, category)
+    return specs, problems
 
 
 def compute_inventory(
@@ -176,14 +177,16 @@ def compute_inventory(
     warnings on the result; in ``strict`` mode they are fatal too.
     """
     enc, issues = _encode_table(table, file)
-    specs = _methods_of_keys(enc, file)
+    specs, problems = _methods_of_keys(enc, file)
     series_keys = {k for k, s in specs.items() if s.series is not None}
-    linear_keys = [k for k in enc.present.tolist() if k not in series_keys]
+    linear_keys = [k for k in enc.present.tolist() if k in specs and k not in series_keys]
     coefficients, warnings, errors = _coefficients(
         enc, linear_keys, specs, factors, gwp, strict, file, series_keys
     )
-    if errors:
-        raise InputDataError(errors)
+    fatal = [i for i in (*issues, *problems, *errors) if i.fatal]
+    if fatal:
+        # every problem of every kind, so that one run tells the user all there is to fix
+        raise InputDataError(fatal)
     coef_row = coefficients.row_index(enc.key, enc.year_idx)
     cells = _quantity_by_cell(enc, coef_row, coefficients.size)
     entity_co2e, entity_tce = _entity_totals(enc, coef_row, coefficients.table)
@@ -286,15 +289,30 @@ def _decode(key: int, sizes: list[int]) -> list[int]:
     return out[::-1]
 
 
-def _issue(
-    exc: CitycarbonError, row: int, file: str | None, value: object, *, fatal: bool = True
-) -> Issue:
-    return Issue(
-        reason=exc.message,
-        field=exc.field or "activity",
-        row=row + 2,
-        file=file,
-        value=value,
+def _constant(value: object) -> Callable[[int], object]:
+    """A ``value_of`` for issues whose value is the same on every row."""
+
+    def value_of(_row: int) -> object:
+        return value
+
+    return value_of
+
+
+def _issues(
+    exc: CitycarbonError,
+    rows: npt.NDArray[np.bool_],
+    file: str | None,
+    value: object,
+    *,
+    fatal: bool = True,
+) -> list[Issue]:
+    """The problem ``exc`` on every row of ``rows`` (listed up to a limit, then counted)."""
+    return validation.row_issues(
+        rows,
+        exc.field or "activity",
+        exc.message,
+        file,
+        value_of=lambda _row: value,
         fatal=fatal,
         code=type(exc).__name__,
     )
@@ -359,14 +377,12 @@ def _coefficients(
             overrides = parse_overrides(overrides_text)
         except ValueError:
             overrides = None
-            errors.append(
-                Issue(
-                    reason=OVERRIDES_FORMAT,
-                    field="overrides",
-                    row=_first_row(enc.key, k) + 2,
-                    file=file,
-                    value=overrides_text,
-                )
+            errors += validation.row_issues(
+                enc.key == k,
+                "overrides",
+                OVERRIDES_FORMAT,
+                file,
+                value_of=_constant(overrides_text),
             )
         run_years: Iterable[int | None] = years if k in year_dependent else [None]
         for year in run_years:
@@ -388,10 +404,11 @@ def _coefficients(
                 qualifier,
             )
 
-            def first(k: int = k, y: int | None = y) -> int:
-                return _first_row(enc.key, k, enc.year_idx if y is not None else None, y)
+            def rows(k: int = k, y: int | None = y) -> npt.NDArray[np.bool_]:
+                mask: npt.NDArray[np.bool_] = enc.key == k
+                return mask if y is None else mask & (enc.year_idx == y)
 
-            results.append(_run(spec, ctx, strict, first, file, warnings, errors))
+            results.append(_run(spec, ctx, strict, rows, file, warnings, errors))
     if series_keys:
         # rows of series methods pass through the linear pass with zero coefficients;
         # their emissions are added by the series pass
@@ -428,12 +445,12 @@ def _run(
     spec: MethodSpec,
     ctx: MethodContext,
     strict: bool,
-    first_row: Callable[[], int],
+    rows: Callable[[], npt.NDArray[np.bool_]],
     file: str | None,
     warnings: list[Issue],
     errors: list[Issue],
 ) -> EmissionResult | None:
-    """Per-unit result of one key; problems become issues naming the key's first row."""
+    """Per-unit result of one key; problems become issues naming the key's rows."""
     assert spec.linear is not None
     try:
         return spec.linear(ctx, 1.0)
@@ -449,9 +466,9 @@ def _run(
                 ctx.qualifier,
                 year_fallback=True,
             )
-            warnings.append(_issue(exc, first_row(), file, ctx.year, fatal=False))
+            warnings += _issues(exc, rows(), file, ctx.year, fatal=False)
             return spec.linear(fallback, 1.0)
-        errors.append(_issue(exc, first_row(), file, _field_value(exc, ctx)))
+        errors += _issues(exc, rows(), file, _field_value(exc, ctx))
         return None
 
 
@@ -478,16 +495,6 @@ def _years_present(
         k, y = divmod(pair, n_years)
         found.setdefault(k, []).append(y)
     return found
-
-
-def _first_row(
-    key: IntArray, k: int, year_idx: npt.NDArray[np.int32] | None = None, y: int | None = None
-) -> int:
-    """First row of key ``k`` (and year index ``y``): only on the error path."""
-    mask = key == k
-    if year_idx is not None and y is not None:
-        mask &= year_idx == y
-    return int(np.flatnonzero(mask)[0])
 
 
 def _series_results(

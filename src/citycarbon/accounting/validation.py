@@ -29,14 +29,19 @@ REGION_PATTERN = re.compile(r"^\d{6}(\d{3})?(\d{3})?$")
 Mask = npt.NDArray[np.bool_]
 
 
-def _rows(
+def row_issues(
     mask: Mask,
     field: str,
     reason: Message,
     file: str | None,
     values: pa.ChunkedArray | None = None,
     value_of: Callable[[int], object] | None = None,
+    *,
+    fatal: bool = True,
+    code: str = "invalid",
 ) -> list[Issue]:
+    """One issue per offending row (the first ``MAX_ROWS_PER_RULE``), then one that counts
+    the rest, so that nothing is silently dropped."""
     bad = np.flatnonzero(mask)
     if value_of is None and values is not None:
         column = values
@@ -51,6 +56,8 @@ def _rows(
             row=int(r) + 2,
             file=file,
             value=None if value_of is None else value_of(int(r)),
+            fatal=fatal,
+            code=code,
         )
         for r in bad[:MAX_ROWS_PER_RULE]
     ]
@@ -64,9 +71,14 @@ def _rows(
                 ),
                 field=field,
                 file=file,
+                fatal=fatal,
+                code=code,
             )
         )
     return issues
+
+
+_rows = row_issues
 
 
 def _as_mask(array: pa.ChunkedArray | pa.Array) -> Mask:

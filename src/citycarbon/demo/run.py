@@ -24,7 +24,6 @@ from citycarbon.io.activity_files import write_table
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.trees import load_category_tree
 
-
 SCOPE_LABELS = {
     "direct": ("直接排放", "direct"),
     "sink": ("碳汇/土地利用", "sinks / land use"),
