@@ -13,12 +13,14 @@ from citycarbon.accounting.params import (
     FRACTION,
     Bounds,
     activity,
+    activity_tonnes,
     check_bounds,
     constant,
+    require_activity,
+    require_known_qualifier,
     resolve,
 )
 from citycarbon.accounting.registry import MethodContext, MethodSpec, register
-from citycarbon.errors import FactorNotFoundError, Message
 from citycarbon.trace import EmissionResult, Trace, TracedValue
 
 CO2_PER_C = 44.0 / 12.0  # molar-mass ratio CO2/C, as in IPCC 2006 Vol.3 Eq. 3.1
@@ -63,34 +65,6 @@ def hfc23_from_hcfc22(hcfc22_kg: float, ef_default: float) -> float:
 # ── helpers ──────────────────────────────────────────────────────────────────────────────
 
 
-def _tonnes(ctx: MethodContext, quantity: float, name: str) -> tuple[float, TracedValue]:
-    return quantity * units.factor(ctx.unit, "t"), activity(name, quantity, ctx.unit)
-
-
-def _check_activity(ctx: MethodContext, allowed: tuple[str, ...]) -> None:
-    if ctx.activity not in allowed:
-        raise FactorNotFoundError(
-            Message(
-                zh=f"类别 {ctx.category} 不接受活动 {ctx.activity!r}（可选：{', '.join(allowed)}）",
-                en=f"category {ctx.category} does not take activity {ctx.activity!r} "
-                f"(choose {', '.join(allowed)})",
-            ),
-            field="activity",
-        )
-
-
-def _check_qualifier(ctx: MethodContext, parameter: str, subject: str) -> None:
-    known = [q for q in ctx.factors.qualifiers(parameter, subject) if q]
-    if ctx.qualifier and ctx.qualifier not in known:
-        raise FactorNotFoundError(
-            Message(
-                zh=f"{subject} 的工艺/技术 {ctx.qualifier!r} 未知（可选：{', '.join(known)}）",
-                en=f"unknown {subject} process {ctx.qualifier!r} (choose {', '.join(known)})",
-            ),
-            field="qualifier",
-        )
-
-
 # ── methods ──────────────────────────────────────────────────────────────────────────────
 
 
@@ -104,10 +78,10 @@ def ammonia_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     ``carbon_oxidation_factor``, ``co2_recovered`` (t CO2 recovered for urea etc. per t NH3,
     at most the gross CO2 per t).
     """
-    _check_activity(ctx, AMMONIA_ACTIVITIES)
-    tonnes, traced_activity = _tonnes(ctx, quantity, "ammonia")
+    require_activity(ctx, AMMONIA_ACTIVITIES)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity, "ammonia")
     if "fuel_requirement" not in ctx.overrides:
-        _check_qualifier(ctx, "fuel_requirement", "ammonia")
+        require_known_qualifier(ctx, "fuel_requirement", "ammonia")
     fuel = resolve(
         ctx.factors,
         ctx.overrides,
@@ -167,10 +141,10 @@ def ammonia_process(ctx: MethodContext, quantity: float) -> EmissionResult:
 def _acid_n2o(
     ctx: MethodContext, quantity: float, subject: str, equation: str, default_abatement: bool
 ) -> EmissionResult:
-    tonnes, traced_activity = _tonnes(ctx, quantity, subject)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity, subject)
     inputs: list[TracedValue] = [traced_activity]
     if "ef_n2o" not in ctx.overrides and subject == "nitric_acid":
-        _check_qualifier(ctx, "ef_n2o_process", subject)
+        require_known_qualifier(ctx, "ef_n2o_process", subject)
     ef = resolve(
         ctx.factors,
         ctx.overrides,
@@ -184,7 +158,7 @@ def _acid_n2o(
     destruction, utilisation = 0.0, 1.0
     if default_abatement or "destruction_factor" in ctx.overrides:
         if default_abatement and "destruction_factor" not in ctx.overrides:
-            _check_qualifier(ctx, "destruction_factor", subject)
+            require_known_qualifier(ctx, "destruction_factor", subject)
         df = resolve(
             ctx.factors,
             ctx.overrides,
@@ -221,7 +195,7 @@ def nitric_acid_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     Overrides: ``ef_n2o`` (kg N2O/t), ``destruction_factor`` and ``abatement_utilisation``
     (additional abatement not already in the plant-type factor; default none).
     """
-    _check_activity(ctx, NITRIC_ACID_ACTIVITIES)
+    require_activity(ctx, NITRIC_ACID_ACTIVITIES)
     return _acid_n2o(
         ctx,
         quantity,
@@ -239,7 +213,7 @@ def adipic_acid_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     empty = none. Overrides: ``ef_n2o`` (kg N2O/t, default 300), ``destruction_factor``,
     ``abatement_utilisation`` (default 1).
     """
-    _check_activity(ctx, ADIPIC_ACID_ACTIVITIES)
+    require_activity(ctx, ADIPIC_ACID_ACTIVITIES)
     return _acid_n2o(
         ctx,
         quantity,
@@ -252,7 +226,7 @@ def adipic_acid_process(ctx: MethodContext, quantity: float) -> EmissionResult:
 def hcfc22_byproduct(ctx: MethodContext, quantity: float) -> EmissionResult:
     """By-product HFC-23 of HCFC-22 production (2.B.9.a); activity ``hcfc22`` (mass of
     HCFC-22 produced). Override: ``ef_hfc23`` (kg HFC-23/kg HCFC-22)."""
-    _check_activity(ctx, HCFC22_ACTIVITIES)
+    require_activity(ctx, HCFC22_ACTIVITIES)
     kg = quantity * units.factor(ctx.unit, "kg")
     ef = resolve(ctx.factors, ctx.overrides, "ef_hfc23", "kg/kg", subject="hcfc22", bounds=FRACTION)
     hfc23_kg = hfc23_from_hcfc22(kg, ef.value)

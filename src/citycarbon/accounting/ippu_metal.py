@@ -10,10 +10,16 @@ activity ``coke`` only where they are not already counted there.
 
 from __future__ import annotations
 
-from citycarbon import units
-from citycarbon.accounting.params import FRACTION, activity, constant, resolve
+from citycarbon.accounting.params import (
+    FRACTION,
+    activity_tonnes,
+    constant,
+    require_activity,
+    require_known_qualifier,
+    require_qualifier_in,
+    resolve,
+)
 from citycarbon.accounting.registry import MethodContext, MethodSpec, register
-from citycarbon.errors import FactorNotFoundError, Message
 from citycarbon.trace import EmissionResult, Trace, TracedValue
 
 CO2_PER_C = 44.0 / 12.0  # molar-mass ratio CO2/C
@@ -74,35 +80,6 @@ def flaring_n2o(gas_t: float, flared_fraction: float, ef_n2o: float) -> float:
 # ── helpers ──────────────────────────────────────────────────────────────────────────────
 
 
-def _tonnes(ctx: MethodContext, quantity: float) -> tuple[float, TracedValue]:
-    return quantity * units.factor(ctx.unit, "t"), activity(ctx.activity, quantity, ctx.unit)
-
-
-def _check_activity(ctx: MethodContext, allowed: tuple[str, ...]) -> None:
-    if ctx.activity not in allowed:
-        raise FactorNotFoundError(
-            Message(
-                zh=f"类别 {ctx.category} 不接受活动 {ctx.activity!r}（可选：{', '.join(allowed)}）",
-                en=f"category {ctx.category} does not take activity {ctx.activity!r} "
-                f"(choose {', '.join(allowed)})",
-            ),
-            field="activity",
-        )
-
-
-def _check_qualifier(ctx: MethodContext, known: list[str]) -> None:
-    if ctx.qualifier and ctx.qualifier not in known:
-        raise FactorNotFoundError(
-            Message(
-                zh=f"{ctx.activity} 的工艺/技术 {ctx.qualifier!r} 未知"
-                f"（可选：{', '.join(known) or '无'}）",
-                en=f"unknown process {ctx.qualifier!r} for {ctx.activity} "
-                f"(choose {', '.join(known) or 'none'})",
-            ),
-            field="qualifier",
-        )
-
-
 def _optional(
     ctx: MethodContext, name: str, parameter: str, *, unit: str, subject: str, qualifier: str
 ) -> TracedValue | None:
@@ -133,7 +110,7 @@ def _per_product(
 ) -> EmissionResult:
     """Production × EF for each gas: ``gases`` maps gas → (override name, table parameter).
     The first gas is required; the others are estimated where a factor exists."""
-    tonnes, traced_activity = _tonnes(ctx, quantity)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity)
     inputs: list[TracedValue] = [traced_activity]
     result: dict[str, float] = {}
     for index, (gas, (name, parameter)) in enumerate(gases.items()):
@@ -165,7 +142,7 @@ def _per_product(
 
 
 def _flaring(ctx: MethodContext, quantity: float) -> EmissionResult:
-    tonnes, traced_activity = _tonnes(ctx, quantity)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity)
     fraction = resolve(
         ctx.factors,
         ctx.overrides,
@@ -222,14 +199,12 @@ def iron_steel_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     Overrides: ``ef_co2`` (t/t), ``ef_ch4`` (t/t); for gases ``flared_fraction``,
     ``carbon_content`` (t C/t gas), ``ef_n2o`` (t N2O/t gas flared).
     """
-    _check_activity(ctx, IRON_STEEL_ACTIVITIES)
+    require_activity(ctx, IRON_STEEL_ACTIVITIES)
     if ctx.activity in FLARED_GASES:
-        _check_qualifier(ctx, [])
+        require_qualifier_in(ctx, [], ctx.activity)
         return _flaring(ctx, quantity)
     if "ef_co2" not in ctx.overrides:
-        _check_qualifier(
-            ctx, [q for q in ctx.factors.qualifiers("ef_co2_process", ctx.activity) if q]
-        )
+        require_known_qualifier(ctx, "ef_co2_process", ctx.activity)
     return _per_product(
         ctx,
         quantity,
@@ -245,8 +220,8 @@ def ferroalloy_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     (t): ``ferrosilicon_45``/``_65``/``_75``/``_90``, ``ferromanganese_7c``,
     ``ferromanganese_1c``, ``silicomanganese``, ``silicon_metal``, ``ferrochromium``.
     CH4 only for silicon alloys (Table 4.7). Overrides: ``ef_co2``, ``ef_ch4`` (t/t)."""
-    _check_activity(ctx, FERROALLOYS)
-    _check_qualifier(ctx, [])
+    require_activity(ctx, FERROALLOYS)
+    require_qualifier_in(ctx, [], ctx.activity)
     return _per_product(
         ctx,
         quantity,
@@ -265,11 +240,11 @@ def aluminium_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     ``soderberg_hss``, or the family ``prebake``/``soderberg`` (PFCs then use CWPB/VSS);
     empty = prebake (CWPB). Overrides: ``ef_co2``, ``ef_cf4``, ``ef_c2f6`` (t/t).
     """
-    _check_activity(ctx, ALUMINIUM_ACTIVITIES)
-    _check_qualifier(ctx, [q for q in ALUMINIUM_FAMILY if q])
+    require_activity(ctx, ALUMINIUM_ACTIVITIES)
+    require_qualifier_in(ctx, [q for q in ALUMINIUM_FAMILY if q], ctx.activity)
     family = ALUMINIUM_FAMILY[ctx.qualifier]
     cell = ALUMINIUM_CELL.get(ctx.qualifier, ctx.qualifier)
-    tonnes, traced_activity = _tonnes(ctx, quantity)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity)
     ef_co2 = resolve(
         ctx.factors,
         ctx.overrides,

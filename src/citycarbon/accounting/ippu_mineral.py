@@ -13,10 +13,16 @@ print 0.52 (the independent implementation bonsai-ipcc does the same).
 
 from __future__ import annotations
 
-from citycarbon import units
-from citycarbon.accounting.params import FRACTION, Bounds, activity, constant, resolve
+from citycarbon.accounting.params import (
+    FRACTION,
+    Bounds,
+    activity_tonnes,
+    constant,
+    require_activity,
+    require_known_qualifier,
+    resolve,
+)
 from citycarbon.accounting.registry import MethodContext, MethodSpec, register
-from citycarbon.errors import FactorNotFoundError, Message
 from citycarbon.trace import EmissionResult, Trace, TracedValue
 
 # IPCC 2006 Vol.3 Table 2.1, calcite: (t CO2/t CaCO3) / (t CaO/t CaCO3) → t CO2/t CaO
@@ -84,36 +90,6 @@ def glass_process_co2(glass_t: float, ef_glass: float, cullet_ratio: float) -> f
 # ── helpers ──────────────────────────────────────────────────────────────────────────────
 
 
-def _tonnes(ctx: MethodContext, quantity: float, name: str) -> tuple[float, TracedValue]:
-    return quantity * units.factor(ctx.unit, "t"), activity(name, quantity, ctx.unit)
-
-
-def _check_activity(ctx: MethodContext, allowed: tuple[str, ...]) -> None:
-    if ctx.activity not in allowed:
-        raise FactorNotFoundError(
-            Message(
-                zh=f"类别 {ctx.category} 不接受活动 {ctx.activity!r}（可选：{', '.join(allowed)}）",
-                en=f"category {ctx.category} does not take activity {ctx.activity!r} "
-                f"(choose {', '.join(allowed)})",
-            ),
-            field="activity",
-        )
-
-
-def _check_qualifier(ctx: MethodContext, parameter: str, subject: str) -> None:
-    """A non-empty qualifier must name a packaged class: an unknown cement or glass type
-    must not silently fall back to the generic default."""
-    known = [q for q in ctx.factors.qualifiers(parameter, subject) if q]
-    if ctx.qualifier and ctx.qualifier not in known:
-        raise FactorNotFoundError(
-            Message(
-                zh=f"{subject} 的类型 {ctx.qualifier!r} 未知（可选：{', '.join(known)}）",
-                en=f"unknown {subject} type {ctx.qualifier!r} (choose {', '.join(known)})",
-            ),
-            field="qualifier",
-        )
-
-
 # ── methods ──────────────────────────────────────────────────────────────────────────────
 
 
@@ -126,8 +102,8 @@ def cement_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     ``clinker_imported`` (the trade terms of Eq. 2.1; imports consumed reduce the total).
     Overrides: ``cao_in_clinker``, ``clinker_fraction``, ``ckd_correction``.
     """
-    _check_activity(ctx, CEMENT_ACTIVITIES)
-    tonnes, traced_activity = _tonnes(ctx, quantity, ctx.activity)
+    require_activity(ctx, CEMENT_ACTIVITIES)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity, ctx.activity)
     cao = resolve(
         ctx.factors,
         ctx.overrides,
@@ -154,7 +130,7 @@ def cement_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     intermediates = [TracedValue("ef_clc", ef_clc, "t/t", "constant")]
     if ctx.activity == "cement":
         if "clinker_fraction" not in ctx.overrides:
-            _check_qualifier(ctx, "clinker_fraction", "cement")
+            require_known_qualifier(ctx, "clinker_fraction", "cement")
         fraction = resolve(
             ctx.factors,
             ctx.overrides,
@@ -200,7 +176,7 @@ def _lime_ef(ctx: MethodContext) -> tuple[float, list[TracedValue], list[str]]:
         return ef.value, [ef], []
     lime_type = ctx.qualifier or "high_calcium"
     if ctx.qualifier:
-        _check_qualifier(ctx, "ef_lime", "lime")
+        require_known_qualifier(ctx, "ef_lime", "lime")
     if "cao_content" in ctx.overrides:
         ratio = resolve(
             ctx.factors, None, "stoichiometric_ratio", "t/t", subject="lime", qualifier=lime_type
@@ -259,8 +235,8 @@ def lime_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     Overrides: ``ef_lime`` (t CO2/t), ``cao_content`` (with the type's stoichiometric ratio),
     ``high_calcium_share``, ``lkd_correction`` (Tier 1 default 1).
     """
-    _check_activity(ctx, LIME_ACTIVITIES)
-    tonnes, traced_activity = _tonnes(ctx, quantity, "lime")
+    require_activity(ctx, LIME_ACTIVITIES)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity, "lime")
     ef, traced, notes = _lime_ef(ctx)
     lkd = resolve(
         ctx.factors,
@@ -291,10 +267,10 @@ def glass_process(ctx: MethodContext, quantity: float) -> EmissionResult:
     ``specialty_lab_pharma``, ``specialty_lighting``); empty = Tier 1 (0.20, cullet 0.5).
     Overrides: ``ef_glass`` (t CO2/t glass), ``cullet_ratio``.
     """
-    _check_activity(ctx, GLASS_ACTIVITIES)
-    tonnes, traced_activity = _tonnes(ctx, quantity, "glass")
+    require_activity(ctx, GLASS_ACTIVITIES)
+    tonnes, traced_activity = activity_tonnes(ctx, quantity, "glass")
     if not {"ef_glass", "cullet_ratio"} <= ctx.overrides.keys():
-        _check_qualifier(ctx, "ef_glass", "glass")
+        require_known_qualifier(ctx, "ef_glass", "glass")
     ef = resolve(
         ctx.factors, ctx.overrides, "ef_glass", "t/t", subject="glass", qualifier=ctx.qualifier
     )

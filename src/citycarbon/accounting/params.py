@@ -8,10 +8,11 @@ each number it used. Overrides are checked against physical bounds.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from citycarbon import units
+from citycarbon.accounting.registry import MethodContext
 from citycarbon.errors import FactorNotFoundError, Message, ParameterBoundsError
 from citycarbon.refdata.model import FactorSet
 from citycarbon.trace import TracedValue
@@ -92,3 +93,46 @@ def resolve(
         factor_set=factors.ref,
         uncertainty_pct=factor.uncertainty_pct,
     )
+
+
+def activity_tonnes(
+    ctx: MethodContext, quantity: float, name: str | None = None
+) -> tuple[float, TracedValue]:
+    """The record's quantity in tonnes, and its traced activity input."""
+    return quantity * units.factor(ctx.unit, "t"), activity(
+        name or ctx.activity, quantity, ctx.unit
+    )
+
+
+def require_activity(ctx: MethodContext, allowed: tuple[str, ...]) -> None:
+    """Reject an activity code the category's method does not take (field ``activity``)."""
+    if ctx.activity not in allowed:
+        raise FactorNotFoundError(
+            Message(
+                zh=f"类别 {ctx.category} 不接受活动 {ctx.activity!r}（可选：{', '.join(allowed)}）",
+                en=f"category {ctx.category} does not take activity {ctx.activity!r} "
+                f"(choose {', '.join(allowed)})",
+            ),
+            field="activity",
+        )
+
+
+def require_known_qualifier(ctx: MethodContext, parameter: str, subject: str) -> None:
+    """A non-empty qualifier must name a packaged class of ``parameter``/``subject``: an
+    unknown type or process must not fall back silently to the generic default."""
+    known = [q for q in ctx.factors.qualifiers(parameter, subject) if q]
+    require_qualifier_in(ctx, known, subject)
+
+
+def require_qualifier_in(ctx: MethodContext, known: Sequence[str], subject: str) -> None:
+    """Reject a non-empty qualifier that is not one of ``known`` (field ``qualifier``)."""
+    if ctx.qualifier and ctx.qualifier not in known:
+        choices_zh = "、".join(known) or "无"
+        choices_en = ", ".join(known) or "none"
+        raise FactorNotFoundError(
+            Message(
+                zh=f"{subject} 的类型或工艺 {ctx.qualifier!r} 未知（可选：{choices_zh}）",
+                en=f"unknown {subject} type or process {ctx.qualifier!r} (choose {choices_en})",
+            ),
+            field="qualifier",
+        )
