@@ -2,18 +2,35 @@
 CH4 (3.A.1), manure-management CH4 and direct N2O (3.A.2) and indirect N2O from manure
 management (3.C.6).
 
-Quantities are animal populations (annual average head). The record's ``qualifier`` is a list
-of ``key=value`` pairs separated by ``;`` (a bare word is the region)::
+Quantities are animal populations (annual average head). Animal codes are the same in all
+three categories (code list ``afolu_animals``: cattle_dairy, cattle_other, buffalo, swine,
+swine_growing, sheep, goat, horse, mule_ass, camel, poultry, poultry_chicken_hen,
+poultry_chicken_broiler, poultry_duck …); a lookup walks the code's chain (the code, its parent
+classes, then the sub-classes that stand for it; :mod:`afolu_livestock_codes`). The record's
+``qualifier`` is a list of ``key=value`` pairs separated by ``;`` (a bare word is the region)::
 
-    region    IPCC livestock region: asia, indian_subcontinent, north_america, western_europe,
-              eastern_europe, oceania, latin_america, africa, middle_east (manure-system
-              shares also: northern_africa, sub_saharan_africa, russia); empty = world default
-    system    manure-management system (solid_storage, drylot, pasture, liquid_slurry_cover,
-              lagoon, pit_short, pit_long, daily_spread, digester, burned, poultry_litter …);
-              absent = every system with the region's default shares (2019R Annex 10A)
-    climate   climate zone for manure CH4: boreal, temperate_cool, temperate_warm, tropical,
-              tropical_montane
-    moisture  moisture regime: dry, moist, wet (EF4 uses wet for moist/wet)
+    region       IPCC livestock region: asia, indian_subcontinent, north_america,
+                 western_europe, eastern_europe, oceania, latin_america, africa, middle_east
+                 (manure-system shares also: northern_africa, sub_saharan_africa, russia);
+                 empty = world default
+    system       manure-management system (solid_storage, drylot, pasture, liquid_slurry_cover,
+                 lagoon, pit_short, pit_long, daily_spread, digester, burned, poultry_litter …);
+                 absent = every system with the region's default shares (2019R Annex 10A)
+    climate      climate zone: boreal, temperate_cool, temperate_warm, tropical,
+                 tropical_montane (2019R CH4 factors per kg VS; for the per-head factors it
+                 stands for an annual temperature: afolu_livestock_codes.CLIMATE_TEMPERATURE)
+    temperature  annual average temperature in °C (2006 per-head manure CH4 factors: Table
+                 10.14 column, Table 10.15 class); wins over ``climate`` for those factors
+    moisture     moisture regime: dry, moist, wet (EF4 uses wet for moist/wet)
+    ch4_method   vs | head: force the manure-CH4 method (default: the rule below)
+
+Manure CH4 (3.A.2), one rule: an ``ef_manure_ch4`` override, or ``ch4_method=head``, means
+per-head factors. Otherwise the 2019R Tier 1 VS method (Eq. 10.22/10.22a) is used when every
+one of its inputs — VS (or VS rate and typical mass), system shares, and a CH4 factor per kg VS
+for each system holding manure — is found for the animal's *inherited* chain (the code and its
+parent classes; stand-in sub-classes are not used for this choice). If any is missing, the
+per-head factor (2006 Tables 10.14–10.16, 2019R Table 10.16) is used; if that is missing too,
+the error names both. ``ch4_method=vs`` forces the VS method with the full chain.
 
 Overrides (Tier 2): ``ef_enteric_ch4`` (kg CH4/head/yr), ``ef_manure_ch4`` (kg CH4/head/yr,
 e.g. the China provincial guideline's per-head factors), ``vs_rate``/``n_rate``
@@ -21,11 +38,11 @@ e.g. the China provincial guideline's per-head factors), ``vs_rate``/``n_rate``
 ``ms_share``, ``ef_manure_ch4_vs`` (g CH4/kg VS), ``ef3_manure``, ``frac_gas_ms``,
 ``frac_leach_ms``, ``ef4``, ``ef5``.
 
-Vintage: in factor set ``ipcc2006@2019R.1`` the 2019 Refinement tables win (Asia dairy cattle
-78 kg CH4/head/yr rather than the 2006 value 68); ``ipcc2006@2006.1`` keeps 2006 values for
-enteric fermentation. Manure CH4 and N2O defaults are packaged in their 2019R form only
-(VS-based CH4, Eq. 10.22/10.22a; per-head 2006 Tables 10.14–10.16 are not packaged: give them
-as ``ef_manure_ch4``).
+Vintage: in factor sets with the 2019 Refinement (``ipcc2006@2019R.1``, ``cn-city@*``) the 2019R
+tables win (Asia dairy cattle 78 kg CH4/head/yr rather than the 2006 value 68) and the 2006
+tables fill the gaps; ``ipcc2006@2006.1`` has the 2006 tables only: per-head manure CH4 works,
+manure N2O needs ``ms_share`` (or ``system=`` without a region), ``ef3_manure`` and the Frac
+overrides (2006 Annex 10A shares and Tables 10.21/10.22 are not packaged).
 """
 
 from __future__ import annotations
@@ -34,6 +51,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from citycarbon import units
+from citycarbon.accounting.afolu_livestock_codes import (
+    animal_chain,
+    annual_temperature,
+    inherited_chain,
+    region_chain,
+    system_chain,
+    temperature_keys,
+)
 from citycarbon.accounting.params import (
     FRACTION,
     NON_NEGATIVE,
@@ -49,15 +74,6 @@ from citycarbon.trace import EmissionResult, Trace, TracedValue
 
 N2O_PER_N2O_N = 44.0 / 28.0
 DAYS_PER_YEAR = 365.0
-DEVELOPED_REGIONS = frozenset(
-    {"north_america", "western_europe", "eastern_europe", "oceania", "russia"}
-)
-REGION_PARENT = {
-    "northern_africa": "africa",
-    "sub_saharan_africa": "africa",
-    "russia": "eastern_europe",
-    "china": "asia",
-}
 # Manure N2O of these systems is not reported under 3.A.2: pasture/range/paddock N goes to
 # managed soils (3.C.4, EF3PRP) and manure burned for fuel to energy (1.A).
 NO_MANURE_N2O_SYSTEMS = frozenset({"pasture", "burned"})
@@ -131,17 +147,6 @@ def parse_qualifier(text: str, principal: str = "region") -> dict[str, str]:
     return parts
 
 
-def region_chain(region: str) -> list[str]:
-    """Qualifiers to try for a region: itself, its parent region, its development class."""
-    chain = [region] if region else []
-    if region in REGION_PARENT:
-        chain.append(REGION_PARENT[region])
-    if region:
-        chain.append("developed" if region in DEVELOPED_REGIONS else "developing")
-    chain.append("")
-    return chain
-
-
 def first_qualifier(
     factors: FactorSet, parameter: str, subject: str, candidates: Iterable[str]
 ) -> str:
@@ -151,16 +156,6 @@ def first_qualifier(
         if candidate in present:
             return candidate
     return ""
-
-
-def code_chain(code: str) -> list[str]:
-    """A code and its parents: ``cattle_dairy_hp`` → cattle_dairy_hp, cattle_dairy, cattle
-    (sub-categories fall back to their category's default)."""
-    chain = [code]
-    while "_" in code:
-        code = code.rsplit("_", 1)[0]
-        chain.append(code)
-    return chain
 
 
 def lookup(
@@ -207,19 +202,23 @@ def _kg_to_t(value: float) -> float:
     return value / 1000.0
 
 
-def _regional(ctx: MethodContext, name: str, unit: str, region: str) -> TracedValue:
-    return lookup(ctx, name, unit, code_chain(ctx.activity), region_chain(region))
+def _regional(
+    ctx: MethodContext, name: str, unit: str, region: str, animals: list[str]
+) -> TracedValue:
+    return lookup(ctx, name, unit, animals, region_chain(region))
 
 
-def excretion(ctx: MethodContext, kind: str, region: str) -> tuple[float, list[TracedValue]]:
+def excretion(
+    ctx: MethodContext, kind: str, region: str, animals: list[str]
+) -> tuple[float, list[TracedValue]]:
     """VS (``kind="vs"``) or N (``kind="nex"``) excreted per head and year, from an override
-    or from rate × typical animal mass."""
+    or from rate × typical animal mass, looked up along ``animals``."""
     if kind in ctx.overrides:
         value = resolve(ctx.factors, ctx.overrides, kind, "kg/head/yr", subject=ctx.activity)
         return value.value, [value]
     rate_name = "vs_rate" if kind == "vs" else "n_rate"
-    rate = _regional(ctx, rate_name, "kg/t/day", region)
-    mass = _regional(ctx, "typical_animal_mass", "kg/head", region)
+    rate = _regional(ctx, rate_name, "kg/t/day", region, animals)
+    mass = _regional(ctx, "typical_animal_mass", "kg/head", region, animals)
     return excretion_per_head(rate.value, mass.value), [rate, mass]
 
 
@@ -229,7 +228,9 @@ class SystemShare:
     share: TracedValue
 
 
-def _explicit_share(ctx: MethodContext, region: str, system: str) -> TracedValue:
+def _explicit_share(
+    ctx: MethodContext, region: str, system: str, animals: list[str]
+) -> TracedValue:
     """Share of manure in the one system a record names: override, else 1 when no region
     is given, else the region's default (0 when the region lists other systems only)."""
     if "ms_share" in ctx.overrides:
@@ -244,8 +245,8 @@ def _explicit_share(ctx: MethodContext, region: str, system: str) -> TracedValue
     if not region:
         return constant("ms_share", 1.0, "dimensionless")
     chain = [r for r in region_chain(region) if r not in ("developed", "developing", "")]
-    candidates = [f"{r}/{s}" for r in chain for s in code_chain(system)]
-    for animal in code_chain(ctx.activity):
+    candidates = [f"{r}/{s}" for r in chain for s in system_chain(system)]
+    for animal in animals:
         present = set(ctx.factors.qualifiers("ms_share", animal))
         for qualifier in candidates:
             if qualifier in present:
@@ -270,12 +271,15 @@ def _explicit_share(ctx: MethodContext, region: str, system: str) -> TracedValue
     )
 
 
-def system_shares(ctx: MethodContext, parts: dict[str, str]) -> list[SystemShare]:
-    """The manure systems of a record and the share of manure in each."""
+def system_shares(
+    ctx: MethodContext, parts: dict[str, str], animals: list[str]
+) -> list[SystemShare]:
+    """The manure systems of a record and the share of manure in each: the first animal of
+    ``animals`` with default shares for the region (or its parent region) gives them all."""
     region = parts.get("region", "")
     system = parts.get("system", "")
     if system:
-        return [SystemShare(system, _explicit_share(ctx, region, system))]
+        return [SystemShare(system, _explicit_share(ctx, region, system, animals))]
     if not region:
         raise FactorNotFoundError(
             Message(
@@ -285,7 +289,7 @@ def system_shares(ctx: MethodContext, parts: dict[str, str]) -> list[SystemShare
             )
         )
     shares = []
-    for animal in code_chain(ctx.activity):
+    for animal in animals:
         for candidate in region_chain(region):
             if candidate in ("developed", "developing", ""):
                 continue
@@ -328,7 +332,8 @@ def enteric_fermentation(ctx: MethodContext, quantity: float) -> EmissionResult:
     (Tier 1, Eq. 10.19; Tier 2 via override ``ef_enteric_ch4``)."""
     parts = parse_qualifier(ctx.qualifier)
     heads = heads_of(ctx, quantity)
-    ef = _regional(ctx, "ef_enteric_ch4", "kg/head/yr", parts.get("region", ""))
+    animals = animal_chain(ctx.activity)
+    ef = _regional(ctx, "ef_enteric_ch4", "kg/head/yr", parts.get("region", ""), animals)
     ch4_kg = enteric_ch4(heads, ef.value)
     return EmissionResult(
         gases_t={"CH4": _kg_to_t(ch4_kg)},
@@ -341,40 +346,45 @@ def enteric_fermentation(ctx: MethodContext, quantity: float) -> EmissionResult:
     )
 
 
-def manure_ch4(ctx: MethodContext, quantity: float) -> EmissionResult:
-    """CH4 of manure management: per head where a per-head factor applies (override
-    ``ef_manure_ch4``, or the packaged factors of deer, reindeer, rabbits, fur-bearers,
-    ostrich), else VS × share × EF per system (2019R Eq. 10.22/10.22a)."""
-    parts = parse_qualifier(ctx.qualifier)
+def manure_ch4_per_head_method(
+    ctx: MethodContext, quantity: float, parts: dict[str, str]
+) -> EmissionResult:
+    """Manure CH4 with a per-head factor: override ``ef_manure_ch4``, else 2006 Table 10.14
+    (by region and temperature column), Table 10.15 (by developed/developing and climate
+    class) or Table 10.16 / 2019R Table 10.16 (one value), along the animal's chain."""
+    heads = heads_of(ctx, quantity)
+    temperature = annual_temperature(parts)
+    temps = temperature_keys(temperature) if temperature is not None else []
+    regions = [r for r in region_chain(parts.get("region", "")) if r]
+    qualifiers = [f"{r}/{t}" for r in regions for t in temps] + [""]
+    ef = lookup(ctx, "ef_manure_ch4", "kg/head/yr", animal_chain(ctx.activity), qualifiers)
+    ch4_kg = manure_ch4_per_head(heads, ef.value)
+    intermediates = [TracedValue("ch4_kg", ch4_kg, "kg", "constant")]
+    if temperature is not None and ef.origin == "default":
+        intermediates.insert(0, constant("annual_temperature", temperature, "degC"))
+    return EmissionResult(
+        gases_t={"CH4": _kg_to_t(ch4_kg)},
+        trace=Trace(
+            method="manure_ch4",
+            equation="IPCC 2006 Vol.4 Eq. 10.22 (per head)",
+            inputs=(activity("population", quantity, ctx.unit), ef),
+            intermediates=tuple(intermediates),
+        ),
+    )
+
+
+def manure_ch4_vs_method(
+    ctx: MethodContext, quantity: float, parts: dict[str, str], animals: list[str]
+) -> EmissionResult:
+    """Manure CH4 by the 2019R Tier 1 VS method (Eq. 10.22/10.22a): Σ over systems of
+    N × VS × AWMS × EF(g CH4/kg VS), every factor looked up along ``animals``."""
     heads = heads_of(ctx, quantity)
     climate = parts.get("climate", "")
-    if (
-        "ef_manure_ch4" in ctx.overrides
-        or ctx.factors.find("ef_manure_ch4", ctx.activity, climate) is not None
-    ):
-        ef = resolve(
-            ctx.factors,
-            ctx.overrides,
-            "ef_manure_ch4",
-            "kg/head/yr",
-            subject=ctx.activity,
-            qualifier=climate,
-        )
-        ch4_kg = manure_ch4_per_head(heads, ef.value)
-        return EmissionResult(
-            gases_t={"CH4": _kg_to_t(ch4_kg)},
-            trace=Trace(
-                method="manure_ch4",
-                equation="IPCC 2006 Vol.4 Eq. 10.22 (per head)",
-                inputs=(activity("population", quantity, ctx.unit), ef),
-                intermediates=(TracedValue("ch4_kg", ch4_kg, "kg", "constant"),),
-            ),
-        )
-    vs, traced = excretion(ctx, "vs", parts.get("region", ""))
+    vs, traced = excretion(ctx, "vs", parts.get("region", ""), animals)
     moisture = _moisture_for_climate(parts)
     total = 0.0
     intermediates = [TracedValue("vs", vs, "kg/head/yr", "constant")]
-    for item in system_shares(ctx, parts):
+    for item in system_shares(ctx, parts, animals):
         traced.append(item.share)
         system = SYSTEM_ALIAS.get(item.system, item.system)
         try:
@@ -382,8 +392,8 @@ def manure_ch4(ctx: MethodContext, quantity: float) -> EmissionResult:
                 ctx,
                 "ef_manure_ch4_vs",
                 "g/kg",
-                code_chain(ctx.activity),
-                [f"{s}/{climate}/{moisture}" for s in code_chain(system)],
+                animals,
+                [f"{s}/{climate}/{moisture}" for s in system_chain(system)],
             )
         except FactorNotFoundError:
             if item.share.value == 0.0:
@@ -404,14 +414,50 @@ def manure_ch4(ctx: MethodContext, quantity: float) -> EmissionResult:
     )
 
 
+def manure_ch4(ctx: MethodContext, quantity: float) -> EmissionResult:
+    """CH4 of manure management of ``quantity`` head (3.A.2). One rule (module docstring):
+    per head if ``ef_manure_ch4`` is overridden or ``ch4_method=head``; else the 2019R VS
+    method if all its inputs exist for the animal's inherited chain (code and parent
+    classes); else the per-head Tier 1 factor. ``ch4_method=vs`` forces the VS method."""
+    parts = parse_qualifier(ctx.qualifier)
+    choice = parts.get("ch4_method", "")
+    if choice not in ("", "vs", "head"):
+        raise FactorNotFoundError(
+            Message(
+                zh=f"限定符 ch4_method={choice} 无效（可用：vs、head）",
+                en=f"qualifier ch4_method={choice} is not one of: vs, head",
+            ),
+            field="qualifier",
+        )
+    if "ef_manure_ch4" in ctx.overrides or choice == "head":
+        return manure_ch4_per_head_method(ctx, quantity, parts)
+    if choice == "vs":
+        return manure_ch4_vs_method(ctx, quantity, parts, animal_chain(ctx.activity))
+    try:
+        return manure_ch4_vs_method(ctx, quantity, parts, inherited_chain(ctx.activity))
+    except FactorNotFoundError as vs_missing:
+        try:
+            return manure_ch4_per_head_method(ctx, quantity, parts)
+        except FactorNotFoundError as head_missing:
+            raise FactorNotFoundError(
+                Message(
+                    zh=f"{vs_missing.message.zh}；按头计因子亦缺：{head_missing.message.zh}",
+                    en=f"{vs_missing.message.en}; no per-head factor either: "
+                    f"{head_missing.message.en}",
+                ),
+                field=vs_missing.field or "activity",
+            ) from None
+
+
 def _managed_n(
     ctx: MethodContext, quantity: float
 ) -> tuple[list[tuple[str, float]], list[TracedValue], float]:
     parts = parse_qualifier(ctx.qualifier)
     heads = heads_of(ctx, quantity)
-    nex, traced = excretion(ctx, "nex", parts.get("region", ""))
+    animals = animal_chain(ctx.activity)
+    nex, traced = excretion(ctx, "nex", parts.get("region", ""), animals)
     flows = []
-    for item in system_shares(ctx, parts):
+    for item in system_shares(ctx, parts, animals):
         traced.append(item.share)
         flows.append((item.system, managed_manure_n(heads, nex, item.share.value)))
     return flows, traced, nex
@@ -427,7 +473,7 @@ def manure_n2o(ctx: MethodContext, quantity: float) -> EmissionResult:
         if managed == 0.0 or system in NO_MANURE_N2O_SYSTEMS:
             continue
         key = SYSTEM_ALIAS.get(system, system)
-        ef3 = lookup(ctx, "ef3_manure", "dimensionless", [*code_chain(key)], [""], bounds=FRACTION)
+        ef3 = lookup(ctx, "ef3_manure", "dimensionless", system_chain(key), [""], bounds=FRACTION)
         traced.append(ef3)
         part = manure_n2o_direct(managed, ef3.value)
         intermediates.append(TracedValue(f"n2o_kg_{system}", part, "kg", "constant"))
@@ -465,7 +511,7 @@ def manure_n2o_indirect(ctx: MethodContext, quantity: float) -> EmissionResult:
         if managed == 0.0:
             continue
         key = SYSTEM_ALIAS.get(system, system)
-        animals, systems = code_chain(ctx.activity), code_chain(key)
+        animals, systems = animal_chain(ctx.activity), system_chain(key)
         gas = lookup(ctx, "frac_gas_ms", "dimensionless", animals, systems, bounds=FRACTION)
         leach = lookup(ctx, "frac_leach_ms", "dimensionless", animals, systems, bounds=FRACTION)
         traced += [gas, leach]

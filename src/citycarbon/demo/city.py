@@ -24,6 +24,7 @@ SOURCE = "synthetic demo data 合成演示数据"
 YEARS = list(range(2015, 2025))
 HISTORY = list(range(2008, 2015))  # landfill deposits before the inventory years (FOD)
 CLIMATE = "boreal_temperate_wet"  # Zhenjiang: mean annual temperature < 20 °C, wet
+MANURE = "region=asia;temperature=16;moisture=moist"  # Zhenjiang's mean is about 15.6 °C
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,9 @@ def farming_records(year: int) -> list[ActivityRecord]:
             ),
             ("3.A.1", "swine", f.swine_head * _trend(year, -0.02), "head", "region=asia"),
             ("3.A.1", "cattle_other", f.cattle_head, "head", "region=asia"),
+            ("3.A.2", "swine", f.swine_head * _trend(year, -0.02), "head", MANURE),
+            ("3.C.6", "swine", f.swine_head * _trend(year, -0.02), "head", MANURE),
+            ("3.A.2", "cattle_other", f.cattle_head, "head", MANURE),
             ("3.C.4", "synthetic_n", f.synthetic_n_t * _trend(year, -0.02), "t", "moisture=wet"),
             ("3.C.5", "synthetic_n", f.synthetic_n_t * _trend(year, -0.02), "t", ""),
             (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from citycarbon import units
@@ -20,6 +21,7 @@ from citycarbon.accounting import afolu_forest, afolu_livestock, afolu_soils  # 
 from citycarbon.accounting.records import ActivityRecord, compute_record
 from citycarbon.errors import FactorNotFoundError
 from citycarbon.refdata.loader import load_factor_set
+from citycarbon.refdata.model import FactorSet
 from citycarbon.testing.reference_cases import AdapterResult, adapter
 from citycarbon.trace import EmissionResult
 
@@ -140,13 +142,30 @@ UNITS = {
 }
 
 
+@cache
+def bonsai_factors() -> FactorSet:
+    """The packaged set without the 2006 manure tables: bonsai-ipcc implements the 2019
+    Refinement only, so where the 2019R tables have a gap the case's own value is taken
+    rather than the 2006 value that fills the gap for citycarbon users."""
+    full = load_factor_set(FACTOR_SET)
+    tables = tuple(t for t in full.tables if not t.table_id.startswith("ipcc2006_afolu_manure_"))
+    kept = {t.table_id for t in tables}
+    return FactorSet(
+        name=full.name,
+        version=f"{full.version}-no2006manure",
+        tables=tables,
+        factors=tuple(f for f in full.factors if f.table_id in kept),
+        settings=dict(full.settings),
+    )
+
+
 def compute_with_fallback(
     case: Mapping[str, Any],
     record: ActivityRecord,
     method: Callable[..., EmissionResult] | None = None,
 ) -> tuple[EmissionResult, dict[str, float]]:
     """Compute ``record``; where the packaged set lacks a factor, take the case's value."""
-    factors = load_factor_set(FACTOR_SET)
+    factors = bonsai_factors()
     overrides = dict(record.overrides)
     for _ in range(12):
         current = _with_overrides(record, overrides)
@@ -242,9 +261,11 @@ def manure_ch4_case(case: Mapping[str, Any]) -> AdapterResult:
     kw = _kwargs(case)
     animal = code(kw.get("animal", kw.get("product", "")))
     heads = _activity_value(case, "n", "head") or 0.0
-    record = _record(
-        "3.A.2", animal, heads, "head", _livestock_qualifier(kw), year=int(kw.get("year", 2019))
-    )
+    # bonsai uses the per-head factor exactly when the case lists one, else the VS method
+    used = case.get("inputs", {}).get("default_parameters_used", {})
+    method = "head" if CASE_NAME["ef_manure_ch4"] in used else "vs"
+    qualifier = ";".join(q for q in (_livestock_qualifier(kw), f"ch4_method={method}") if q)
+    record = _record("3.A.2", animal, heads, "head", qualifier, year=int(kw.get("year", 2019)))
     result, _ = compute_with_fallback(case, record, afolu_livestock.manure_ch4)
     ch4_kg = result.gas("CH4") * 1000.0
     mass, rate = _param(result, "typical_animal_mass"), _param(result, "vs_rate")
