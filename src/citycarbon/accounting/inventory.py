@@ -306,15 +306,17 @@ def _issues(
     *,
     fatal: bool = True,
 ) -> list[Issue]:
-    """The problem ``exc`` on every row of ``rows`` (listed up to a limit, then counted)."""
+    """The problem ``exc`` on every row of ``rows`` (listed up to a limit, then counted;
+    a warning names its first row and counts the others, so that warnings stay readable)."""
     return validation.row_issues(
         rows,
         exc.field or "activity",
         exc.message,
         file,
-        value_of=lambda _row: value,
+        value_of=_constant(value),
         fatal=fatal,
         code=type(exc).__name__,
+        max_rows=None if fatal else 1,
     )
 
 

@@ -39,9 +39,11 @@ def row_issues(
     *,
     fatal: bool = True,
     code: str = "invalid",
+    max_rows: int | None = None,
 ) -> list[Issue]:
-    """One issue per offending row (the first ``MAX_ROWS_PER_RULE``), then one that counts
-    the rest, so that nothing is silently dropped."""
+    """One issue per offending row (the first ``max_rows``, default ``MAX_ROWS_PER_RULE``),
+    then one that counts the rest, so that nothing is silently dropped."""
+    limit = MAX_ROWS_PER_RULE if max_rows is None else max_rows
     bad = np.flatnonzero(mask)
     if value_of is None and values is not None:
         column = values
@@ -59,9 +61,9 @@ def row_issues(
             fatal=fatal,
             code=code,
         )
-        for r in bad[:MAX_ROWS_PER_RULE]
+        for r in bad[:limit]
     ]
-    more = len(bad) - MAX_ROWS_PER_RULE
+    more = len(bad) - limit
     if more > 0:
         issues.append(
             Issue(
