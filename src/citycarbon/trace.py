@@ -8,7 +8,7 @@ units, so that any number can be explained down to its inputs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 InputOrigin = Literal["activity", "default", "override", "constant"]
@@ -26,7 +26,7 @@ class TracedValue:
     factor_set: str | None = None
     uncertainty_pct: float | None = None
     # True for intermediate values proportional to the activity (fuel energy, clinker
-    # mass …): they scale with the row's quantity when a per-unit trace is explained.
+    # mass …), as opposed to factors: tells a reader which numbers grow with the quantity.
     scales: bool = False
 
     def as_dict(self) -> dict[str, object]:
@@ -60,18 +60,6 @@ class Trace:
 
     def factor_ids(self) -> tuple[str, ...]:
         return tuple(i.factor_id for i in self.inputs if i.factor_id is not None)
-
-    def scaled_activity(self, quantity: float) -> Trace:
-        """The same trace with the activity input replaced by ``quantity`` (for per-unit
-        coefficients that the inventory engine multiplies by each row's quantity)."""
-        inputs = tuple(
-            replace(i, value=quantity * i.value) if i.origin == "activity" or i.scales else i
-            for i in self.inputs
-        )
-        intermediates = tuple(
-            replace(i, value=quantity * i.value) if i.scales else i for i in self.intermediates
-        )
-        return replace(self, inputs=inputs, intermediates=intermediates)
 
     def as_dict(self) -> dict[str, object]:
         return {

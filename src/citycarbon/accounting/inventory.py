@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from citycarbon.accounting import validation
 from citycarbon.accounting.inventory_result import Cells, InventoryResult, KeyInfo, scope_of
-from citycarbon.accounting.records import ActivityRecord, compute_series
+from citycarbon.accounting.records import ActivityRecord, compute_series, parse_overrides
 from citycarbon.accounting.registry import MethodContext, MethodSpec, method_for
 from citycarbon.errors import CitycarbonError, InputDataError, Issue, Message
 from citycarbon.gases import GwpTable
@@ -71,22 +71,6 @@ def _column(table: pa.Table, name: str, default: str = "") -> _Codes:
     if name in table.column_names:
         return _encode(table.column(name), default)
     return _Codes(np.zeros(table.num_rows, dtype=np.int32), [default])
-
-
-def parse_overrides(text: str) -> dict[str, float]:
-    """``"ncv=20.5; oxidation_factor=0.95"`` → ``{"ncv": 20.5, "oxidation_factor": 0.95}``."""
-    result: dict[str, float] = {}
-    for part in text.replace(",", ";").split(";"):
-        if not part.strip():
-            continue
-        name, sep, value = part.partition("=")
-        if not sep:
-            raise ValueError(part)
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(part)
-        result[name.strip()] = number
-    return result
 
 
 @dataclass
@@ -201,7 +185,7 @@ def compute_inventory(
         entity_co2e=entity_co2e,
         entity_tce=entity_tce,
         series=series_rows,
-        factor_set=factors.ref,
+        factors=factors,
         gwp=gwp,
         warnings=[*issues, *warnings],
     )

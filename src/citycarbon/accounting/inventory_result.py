@@ -22,8 +22,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from citycarbon.accounting.records import parse_overrides
+from citycarbon.accounting.registry import MethodContext, method_for
 from citycarbon.errors import Issue
 from citycarbon.gases import GwpTable
+from citycarbon.refdata.model import FactorSet
 from citycarbon.trace import EmissionResult
 
 if TYPE_CHECKING:
@@ -84,6 +87,7 @@ class InventoryResult:
     cells: pa.Table
     keys: list[KeyInfo]
     warnings: list[Issue] = field(default_factory=list)
+    factors: FactorSet | None = None  # kept so that explain() can replay exact traces
 
     # ── construction ─────────────────────────────────────────────────────────────────────
     @classmethod
@@ -98,7 +102,7 @@ class InventoryResult:
         entity_co2e: npt.NDArray[np.float64],
         entity_tce: npt.NDArray[np.float64],
         series: Sequence[tuple[int, str, str, KeyInfo, EmissionResult]],
-        factor_set: str,
+        factors: FactorSet,
         gwp: GwpTable,
         warnings: list[Issue],
     ) -> InventoryResult:
@@ -134,19 +138,20 @@ class InventoryResult:
             series,
             gwp_values,
             gwp.gwp_set,
-            factor_set,
+            factors.ref,
         )
         return cls(
             years,
             regions,
             entities,
-            factor_set,
+            factors.ref,
             gwp.gwp_set,
             cube,
             entity_table,
             cells,
             infos,
             warnings,
+            factors,
         )
 
     # ── views ────────────────────────────────────────────────────────────────────────────
@@ -207,7 +212,9 @@ class InventoryResult:
         }
 
     def explain(self, year: int, region: str, category: str) -> list[dict[str, Any]]:
-        """The activity data, factors and equations behind one cell of the cube."""
+        """The activity data, factors, equation and intermediate values behind one cell of
+        the cube: each contributing key's method is replayed with the cell's quantity, so
+        every intermediate value in the trace is the one for this figure."""
         out = []
         for row in self.cells.to_pylist():
             info = self.keys[row["key"]]
@@ -215,23 +222,41 @@ class InventoryResult:
                 continue
             if info.result is None:
                 continue
-            trace = info.result.trace
-            scale = row["quantity"]
+            quantity = row["quantity"]
+            result = self._replay(info, year, quantity)
             out.append(
                 {
                     "activity": info.activity,
                     "unit": info.unit,
                     "qualifier": info.qualifier,
                     "overrides": info.overrides,
-                    "quantity": scale,
+                    "quantity": quantity,
                     "method": info.method,
-                    "gases_t": {g: t * scale for g, t in info.result.gases_t.items()},
-                    "trace": trace.scaled_activity(scale).as_dict(),
+                    "gases_t": dict(result.gases_t),
+                    "energy_tce": result.energy_tce,
+                    "trace": result.trace.as_dict(),
                     "factor_set": self.factor_set,
                     "gwp_set": self.gwp_set,
                 }
             )
         return out
+
+    def _replay(self, info: KeyInfo, year: int, quantity: float) -> EmissionResult:
+        assert info.result is not None
+        spec = method_for(info.category)
+        if spec.linear is None or self.factors is None:
+            return info.result  # a series result is already absolute
+        context = MethodContext(
+            info.category,
+            info.activity,
+            info.unit,
+            info.year or year,
+            self.factors,
+            parse_overrides(info.overrides),
+            info.qualifier,
+            year_fallback=True,
+        )
+        return spec.linear(context, quantity)
 
 
 def _cube(

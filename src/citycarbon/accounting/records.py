@@ -22,6 +22,7 @@ source     where the number came from (statistics bureau, enterprise report id â
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -80,6 +81,22 @@ def compute_series(
     for record in records:
         by_year[record.year] = by_year.get(record.year, 0.0) + record.quantity
     return spec.series(first.context(factors), by_year)
+
+
+def parse_overrides(text: str) -> dict[str, float]:
+    """``"ncv=20.5; oxidation_factor=0.95"`` â†’ ``{"ncv": 20.5, "oxidation_factor": 0.95}``."""
+    result: dict[str, float] = {}
+    for part in text.replace(",", ";").split(";"):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(part)
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(part)
+        result[name.strip()] = number
+    return result
 
 
 def records_to_table(records: list[ActivityRecord]) -> pa.Table:
