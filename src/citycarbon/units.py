@@ -1,6 +1,6 @@
 """The one unit registry of citycarbon.
 
-Everything that converts a unit goes through :data:`ureg`. Definitions that differ from
+Everything that converts a unit goes through :func:`registry`. Definitions that differ from
 pint's defaults, and why:
 
 * ``calorie`` is the International Table calorie (4.1868 J), the one Chinese energy
@@ -25,10 +25,7 @@ import pint
 
 from citycarbon.errors import Message, UnitError
 
-ureg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
-    on_redefinition="ignore", cache_folder=None
-)
-for _definition in (
+DEFINITIONS: tuple[str, ...] = (
     "calorie = 4.1868 * joule = cal = calorie_IT",
     "kgce = 29.3076 * megajoule",
     "tce = 1000 * kgce",
@@ -46,10 +43,19 @@ for _definition in (
     "yi_CNY = 1e8 * CNY = 亿元",
     "wan_head = 1e4 * head = 万头",
     "wan_person = 1e4 * person = 万人",
-):
-    ureg.define(_definition)
+)
 
-Quantity = ureg.Quantity
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
+    """The one registry, built on first use (building it takes ~0.1 s, so not at import)."""
+    reg: pint.UnitRegistry = pint.UnitRegistry(  # type: ignore[type-arg]
+        on_redefinition="ignore", cache_folder=None
+    )
+    for definition in DEFINITIONS:
+        reg.define(definition)
+    return reg
+
 
 # Spellings met in Chinese statistics and enterprise reports, mapped to registry expressions.
 # Kept as data so that templates and validation messages can list what is accepted.
@@ -103,7 +109,7 @@ def parse(unit: str) -> pint.Quantity:  # type: ignore[type-arg]
             lambda m: m.group(0) if m.group(1) == "Nm" else f"{m.group(1)}**{m.group(2)}", text
         )
     try:
-        parsed = ureg.parse_expression(expression)
+        parsed = registry().parse_expression(expression)
     except (
         pint.errors.UndefinedUnitError,
         pint.errors.DefinitionSyntaxError,
@@ -116,7 +122,7 @@ def parse(unit: str) -> pint.Quantity:  # type: ignore[type-arg]
             Message(zh=f"无法识别的单位：{unit!r}", en=f"unknown unit: {unit!r}"), field="unit"
         ) from exc
     if not isinstance(parsed, pint.Quantity):
-        parsed = ureg.Quantity(float(parsed), ureg.dimensionless)
+        parsed = registry().Quantity(float(parsed), registry().dimensionless)
     return parsed
 
 
