@@ -54,6 +54,33 @@ def main(lang: Annotated[str, typer.Option(help="zh 或 en / zh or en")] = "zh")
     _state["lang"] = "en" if lang.startswith("en") else "zh"
 
 
+COLUMN_LABELS = {
+    "year": "年份",
+    "scope": "口径",
+    "category": "类别",
+    "gas": "气体",
+    "before": "重算前",
+    "after": "重算后",
+    "difference_pct": "变化 %",
+    "co2e_t": "tCO2e",
+    "uncertainty_pct": "不确定性 %",
+    "name": "名称",
+    "status": "状态",
+    "explanation": "说明",
+    "table_id": "表",
+    "title": "标题",
+    "edition": "版本",
+    "table": "原表号",
+    "rows": "行数",
+}
+
+
+def _columns(grid: Table, *names: str) -> None:
+    """Column headers in the chosen language (Chinese by default)."""
+    for name in names:
+        grid.add_column(COLUMN_LABELS.get(name, name) if _state["lang"] == "zh" else name)
+
+
 def _fail(exc: CitycarbonError) -> None:
     lang = _state["lang"]
     if isinstance(exc, InputDataError):
@@ -191,8 +218,7 @@ def inventory_recalc(
     if output is not None:
         write_table(diff, output)
     grid = Table(title=f"{before} → {after}")
-    for name in ("year", "scope", "category", "gas", "before", "after", "difference_pct"):
-        grid.add_column(name)
+    _columns(grid, "year", "scope", "category", "gas", "before", "after", "difference_pct")
     for row in diff.to_pylist():
         if row["gas"] == "CO2e" and row["difference"]:
             pct = row["difference_pct"]
@@ -250,8 +276,7 @@ def inventory_uncertainty(
     if output is not None:
         write_table(table, output)
     grid = Table(title="Approach 1")
-    for name in ("year", "category", "co2e_t", "uncertainty_pct"):
-        grid.add_column(name)
+    _columns(grid, "year", "category", "co2e_t", "uncertainty_pct")
     for row in table.to_pylist():
         grid.add_row(
             str(row["year"]),
@@ -298,8 +323,7 @@ def inventory_completeness(
         write_table(table, output)
     zh = _state["lang"] == "zh"
     grid = Table(title="完整性" if zh else "completeness")
-    for name in ("category", "name", "status", "explanation"):
-        grid.add_column(name)
+    _columns(grid, "category", "name", "status", "explanation")
     for row in table.to_pylist():
         grid.add_row(
             row["category"],
@@ -317,8 +341,7 @@ def refdata_list() -> None:
 
     zh = _state["lang"] == "zh"
     grid = Table(title="参考数据目录" if zh else "reference data catalogue")
-    for name in ("table_id", "title", "edition", "table", "status", "rows"):
-        grid.add_column(name)
+    _columns(grid, "table_id", "title", "edition", "table", "status", "rows")
     for t in catalogue()["tables"]:
         grid.add_row(
             t["table_id"],
