@@ -9,42 +9,22 @@ Ferroalloys (2006 Table 4.5/4.7): FeSi 75 % 4.0 t CO2/t and 1.0 kg CH4/t. Alumin
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citycarbon.accounting import ippu_metal  # noqa: F401 - registers the methods
-from citycarbon.accounting.records import ActivityRecord, compute_record
 from citycarbon.errors import FactorNotFoundError, ParameterBoundsError
 from citycarbon.refdata.loader import load_factor_set
+from citycarbon.testing import compute_one
 
 FS = load_factor_set("ipcc2006@2019R.1")
 FS_2006 = load_factor_set("ipcc2006@2006.1")
 
 
-def run(
-    category: str,
-    activity: str,
-    quantity: float,
-    qualifier: str = "",
-    *,
-    unit: str = "t",
-    factors=FS,
-    **overrides: float,
-):
-    return compute_record(
-        ActivityRecord(
-            2020,
-            "130200",
-            category,
-            activity,
-            quantity,
-            unit,
-            qualifier=qualifier,
-            overrides=overrides,
-        ),
-        factors,
-    )
+run = partial(compute_one, factors=FS)
 
 
 def test_steel_by_process_and_edition() -> None:

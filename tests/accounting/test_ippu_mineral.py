@@ -7,42 +7,23 @@ masonry 0.64; lime EFs 0.75/0.77/0.86/0.59 (Table 2.4); glass 0.20 t/t, cullet 0
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citycarbon.accounting import ippu_mineral  # noqa: F401 - registers the methods
 from citycarbon.accounting.ippu_mineral import clinker_emission_factor
-from citycarbon.accounting.records import ActivityRecord, compute_record
 from citycarbon.errors import FactorNotFoundError, ParameterBoundsError
 from citycarbon.refdata.loader import load_factor_set
+from citycarbon.testing import compute_one
 
 FS = load_factor_set("ipcc2006@2019R.1")
 EF_CLC = 0.65 * 0.43971 / 0.5603 * 1.02  # = 0.5203065 t CO2/t clinker
 
 
-def run(
-    category: str,
-    activity: str,
-    quantity: float,
-    qualifier: str = "",
-    *,
-    unit: str = "t",
-    **overrides: float,
-):
-    return compute_record(
-        ActivityRecord(
-            2020,
-            "370100",
-            category,
-            activity,
-            quantity,
-            unit,
-            qualifier=qualifier,
-            overrides=overrides,
-        ),
-        FS,
-    )
+run = partial(compute_one, factors=FS)
 
 
 def test_clinker_emission_factor_matches_published_case() -> None:
