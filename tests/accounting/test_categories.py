@@ -233,3 +233,16 @@ def test_map_codes_conserves_totals(data: st.DataObject) -> None:
     assert IPCC.map_codes(permuted, target) == mapped
     if target == "cn_provincial":
         assert all(code in CN for code in mapped)
+
+
+def test_engine_scope_rule_agrees_with_the_tree() -> None:
+    # The engine decides a category's scope from its code (it may not load the tree); the
+    # packaged tree carries the same fact as data. The two must never disagree.
+    from citycarbon.accounting.inventory_result import scope_of
+
+    tree = load_category_tree("ipcc2006")
+    for code in tree:
+        category = tree.get(code)
+        expected = "sink" if category.sink else category.scope
+        if expected:  # the IND grouping node has no scope of its own
+            assert scope_of(code) == expected, code

@@ -78,10 +78,8 @@ class _KeyTable:
     """Per-unit coefficients of each distinct method key."""
 
     infos: list[KeyInfo]
-    gas_coefficients: dict[str, FloatArray]
-    co2e: FloatArray
+    co2e: FloatArray  # what the enterprise view needs per row; the cube uses ``infos``
     tce: FloatArray
-    biogenic: FloatArray
     indirect: npt.NDArray[np.int8]
 
 
@@ -410,21 +408,16 @@ def _key_table(
     infos: list[KeyInfo], results: list[EmissionResult | None], gwp: GwpTable
 ) -> _KeyTable:
     count = len(infos)
-    gases = sorted({g for r in results if r is not None for g in r.gases_t})
-    gas_coef = {g: np.zeros(count) for g in gases}
-    co2e, tce, biogenic = np.zeros(count), np.zeros(count), np.zeros(count)
+    co2e, tce = np.zeros(count), np.zeros(count)
     indirect = np.zeros(count, dtype=np.int8)
     for i, (info, result) in enumerate(zip(infos, results, strict=True)):
         indirect[i] = 1 if info.scope.startswith("indirect") else 0
         if result is None:
             continue
         info.result = result
-        for g, t in result.gases_t.items():
-            gas_coef[g][i] = t
-            co2e[i] += t * gwp.gwp(g)
+        co2e[i] = sum(t * gwp.gwp(g) for g, t in result.gases_t.items())
         tce[i] = result.energy_tce or 0.0
-        biogenic[i] = result.co2_biogenic_t
-    return _KeyTable(infos, gas_coef, co2e, tce, biogenic, indirect)
+    return _KeyTable(infos, co2e, tce, indirect)
 
 
 def _run(

@@ -80,9 +80,6 @@ def row_issues(
     return issues
 
 
-_rows = row_issues
-
-
 def _as_mask(array: pa.ChunkedArray | pa.Array) -> Mask:
     return np.asarray(pc.fill_null(array, True).to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -112,7 +109,7 @@ def check_year(table: pa.Table, file: str | None) -> list[Issue]:
         ]
     low, high = YEAR_RANGE
     out_of_range = pc.or_kleene(pc.less(column, low), pc.greater(column, high))
-    return _rows(
+    return row_issues(
         _as_mask(out_of_range),
         "year",
         Message(
@@ -139,7 +136,7 @@ def check_quantity(table: pa.Table, file: str | None) -> list[Issue]:
         if column.null_count == 0
         else pc.fill_null(column.cast(pa.float64()), float("nan")).to_numpy()
     )
-    issues = _rows(
+    issues = row_issues(
         ~np.isfinite(values),
         "quantity",
         Message(
@@ -151,7 +148,7 @@ def check_quantity(table: pa.Table, file: str | None) -> list[Issue]:
     )
     with np.errstate(invalid="ignore"):
         negative = values < 0
-    issues += _rows(
+    issues += row_issues(
         negative,
         "quantity",
         Message(
@@ -180,7 +177,7 @@ def check_codes(
     empty = [i for i, v in enumerate(values) if not v.strip()]
     issues = []
     if empty:
-        issues += _rows(
+        issues += row_issues(
             np.isin(indices, empty),
             name,
             Message(zh=f"{name} 不能为空", en=f"{name} must not be empty"),
@@ -189,7 +186,7 @@ def check_codes(
     if predicate is not None and reason is not None:
         bad = [i for i, v in enumerate(values) if v.strip() and not predicate(v)]
         if bad:
-            issues += _rows(
+            issues += row_issues(
                 np.isin(indices, bad), name, reason, file, value_of=lambda row: values[indices[row]]
             )
     return issues
@@ -212,7 +209,7 @@ def check_period(table: pa.Table, file: str | None) -> list[Issue]:
             )
         ]
     outside = pc.or_kleene(pc.less(column, 0), pc.greater(column, 12))
-    return _rows(
+    return row_issues(
         _as_mask(pc.fill_null(outside, False)),
         "period",
         Message(

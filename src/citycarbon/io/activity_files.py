@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from citycarbon.accounting.validation import MAX_ROWS_PER_RULE
+from citycarbon.accounting.validation import row_issues
 from citycarbon.errors import InputDataError, Issue, Message
 
 NUMERIC = {"year": pa.int32(), "period": pa.int8(), "quantity": pa.float64()}
@@ -72,26 +73,12 @@ def _locate_bad_values(path: Path) -> pa.Table:
             else r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*(nan|NaN|inf|-inf)\s*$"
         )
         ok = pc.match_substring_regex(column, pattern)
-        bad = pc.indices_nonzero(pc.invert(pc.fill_null(ok, False))).to_pylist()
+        bad = np.asarray(pc.invert(pc.fill_null(ok, False)).to_numpy(zero_copy_only=False))
         reason = Message(
             zh=f"{name} 必须是{'整数' if pa.types.is_integer(kind) else '数值'}",
             en=f"{name} must be {'an integer' if pa.types.is_integer(kind) else 'a number'}",
         )
-        issues += [
-            Issue(reason=reason, field=name, row=r + 2, file=str(path), value=column[r].as_py())
-            for r in bad[:MAX_ROWS_PER_RULE]
-        ]
-        if len(bad) > MAX_ROWS_PER_RULE:
-            issues.append(
-                Issue(
-                    reason=Message(
-                        zh=f"另有 {len(bad) - MAX_ROWS_PER_RULE} 行同样",
-                        en=f"{len(bad) - MAX_ROWS_PER_RULE} more rows alike",
-                    ),
-                    field=name,
-                    file=str(path),
-                )
-            )
+        issues += row_issues(bad, name, reason, str(path), column)
     if not issues:
         raise InputDataError(
             [
