@@ -6,14 +6,25 @@ category without importing sector modules themselves.
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from citycarbon.accounting import methods
 from citycarbon.accounting.records import ActivityRecord, records_to_table
 from citycarbon.gases import GwpTable
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.model import FactorSet
+from citycarbon.store.db import make_engine, session_factory
+from citycarbon.store.migrate import upgrade
 
 methods.load_all()
 
@@ -57,3 +68,60 @@ def small_records() -> list[ActivityRecord]:
 def small_table(small_records: list[ActivityRecord]) -> pa.Table:
     """Eight records over two years, three counties, three entities, direct and indirect."""
     return records_to_table(small_records)
+
+
+# ---- the storage contract runs on SQLite and PostgreSQL ------------------------------------
+
+POSTGRES_URL = os.environ.get(
+    "CITYCARBON_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need_service(name: str, reason: str) -> None:
+    """Skip outside CI when a local service is missing; in CI a missing service fails."""
+    if in_ci():
+        pytest.fail(f"{name} is required when CI=true but is not reachable: {reason}")
+    pytest.skip(f"{name} is not reachable ({reason}); start it to run these tests")
+
+
+def _postgres_admin() -> Engine:
+    engine = make_engine(POSTGRES_URL, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except OperationalError as exc:
+        need_service("PostgreSQL", f"{POSTGRES_URL}: {str(exc).splitlines()[0]}")
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend (PostgreSQL: a fresh schema per test)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'citycarbon.sqlite3'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    admin = _postgres_admin()
+    schema = f"cc_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_sessions(db_engine: Engine) -> sessionmaker[Session]:
+    return session_factory(db_engine)

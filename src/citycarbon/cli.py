@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from citycarbon.errors import CitycarbonError, InputDataError
+from citycarbon.commands.common import console, err, fail, state
+from citycarbon.commands.db import db_app
+from citycarbon.errors import CitycarbonError
 
 if TYPE_CHECKING:
     from citycarbon.accounting.inventory_result import InventoryResult
@@ -32,9 +33,8 @@ refdata_app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(refdata_app, name="refdata")
-console = Console()
-err = Console(stderr=True)
-_state = {"lang": "zh"}
+# Sub-commands of the system of record, one module each under citycarbon.commands.
+app.add_typer(db_app, name="db")
 
 
 class By(StrEnum):
@@ -50,8 +50,32 @@ class Classification(StrEnum):
 
 
 @app.callback()
-def main(lang: Annotated[str, typer.Option(help="zh 或 en / zh or en")] = "zh") -> None:
-    _state["lang"] = "en" if lang.startswith("en") else "zh"
+def main(
+    lang: Annotated[str, typer.Option(help="zh 或 en / zh or en")] = "zh",
+    db: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CITYCARBON_DATABASE_URL",
+            help="数据库 URL（默认为数据目录中的 SQLite）/ database URL (default: SQLite in the "
+            "data directory)",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="CITYCARBON_DATA_DIR", help="数据目录（默认 ~/.citycarbon）/ data directory"
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CITYCARBON_USER",
+            help="以该用户身份操作（默认本地管理员）/ act as this user (default: local admin)",
+        ),
+    ] = None,
+) -> None:
+    state.lang = "en" if lang.startswith("en") else "zh"
+    state.db_url, state.data_dir, state.username = db, data_dir, user
 
 
 COLUMN_LABELS = {
@@ -78,27 +102,11 @@ COLUMN_LABELS = {
 def _columns(grid: Table, *names: str) -> None:
     """Column headers in the chosen language (Chinese by default)."""
     for name in names:
-        grid.add_column(COLUMN_LABELS.get(name, name) if _state["lang"] == "zh" else name)
+        grid.add_column(COLUMN_LABELS.get(name, name) if state.lang == "zh" else name)
 
 
 def _fail(exc: CitycarbonError) -> None:
-    lang = _state["lang"]
-    if isinstance(exc, InputDataError):
-        err.print(
-            f"[red]{'输入数据有误' if lang == 'zh' else 'invalid input data'}"
-            f" ({len(exc.issues)})[/red]"
-        )
-        for issue in exc.issues[:100]:
-            other = "en" if lang == "zh" else "zh"
-            err.print(
-                f"  {issue.describe(lang)}\n    {issue.reason.text(other)}",
-                markup=False,
-                highlight=False,
-            )
-    else:
-        err.print(exc.message.text(lang), markup=False)
-        err.print(exc.message.text("en" if _state["lang"] == "zh" else "zh"), markup=False)
-    raise typer.Exit(code=2)
+    fail(exc)
 
 
 def _compute(path: Path, factor_set: str | None, gwp: str, strict: bool) -> InventoryResult:
@@ -115,7 +123,7 @@ def _compute(path: Path, factor_set: str | None, gwp: str, strict: bool) -> Inve
 
 
 def _print_warnings(result: InventoryResult) -> None:
-    lang = _state["lang"]
+    lang = state.lang
     if result.warnings:
         err.print(
             f"[yellow]{'警告' if lang == 'zh' else 'warnings'} ({len(result.warnings)})[/yellow]"
@@ -161,12 +169,12 @@ def inventory_compute(
     _print_summary(result)
     if output is not None:
         console.print(
-            f"{'已写入' if _state['lang'] == 'zh' else 'written'}: {output} ({table.num_rows} rows)"
+            f"{'已写入' if state.lang == 'zh' else 'written'}: {output} ({table.num_rows} rows)"
         )
 
 
 def _print_summary(result: InventoryResult) -> None:
-    zh = _state["lang"] == "zh"
+    zh = state.lang == "zh"
     grid = Table(
         title=("清单汇总" if zh else "inventory summary")
         + f" — {result.factor_set}, GWP {result.gwp_set}"
@@ -321,7 +329,7 @@ def inventory_completeness(
         return
     if output is not None:
         write_table(table, output)
-    zh = _state["lang"] == "zh"
+    zh = state.lang == "zh"
     grid = Table(title="完整性" if zh else "completeness")
     _columns(grid, "category", "name", "status", "explanation")
     for row in table.to_pylist():
@@ -339,7 +347,7 @@ def refdata_list() -> None:
     """列出参考数据表与因子集 / list packaged tables and factor sets."""
     from citycarbon.refdata.loader import catalogue
 
-    zh = _state["lang"] == "zh"
+    zh = state.lang == "zh"
     grid = Table(title="参考数据目录" if zh else "reference data catalogue")
     _columns(grid, "table_id", "title", "edition", "table", "status", "rows")
     for t in catalogue()["tables"]:
@@ -448,6 +456,6 @@ def demo(
     from citycarbon.demo.run import run_demo
 
     try:
-        run_demo(data_dir or Path.home() / ".citycarbon" / "demo", gwp, console, _state["lang"])
+        run_demo(data_dir or Path.home() / ".citycarbon" / "demo", gwp, console, state.lang)
     except CitycarbonError as exc:
         _fail(exc)

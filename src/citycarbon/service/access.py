@@ -1,0 +1,193 @@
+"""Who may do what, and on which records: the one place where access is decided.
+
+Two questions, both answered here and nowhere else:
+
+* :func:`require` — may this actor do this to that record? (``ForbiddenError`` if not)
+* :func:`visible_regions`, :func:`visible_enterprises`, :func:`visible_reports`,
+  :func:`visible_inventories` — the part of a query this actor may see.
+
+What a role may do is the table :data:`GRANTS`; where it may do it is its scope:
+administrators everywhere; the city office, a district official and a project reviewer in
+their region and its children (everywhere if they have no region); an enterprise reporter in
+its own enterprise; a verifier in the reports assigned to it; the public in what is
+published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, false, true
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
+
+from citycarbon.errors import CitycarbonError, Message
+from citycarbon.service.actor import Actor
+from citycarbon.service.roles import Role
+from citycarbon.store.models import Enterprise, InventoryRun, Region, Report
+
+S = TypeVar("S", bound=Select[Any])
+
+
+class Permission(StrEnum):
+    READ_REGION = "region.read"
+    MANAGE_REGION = "region.manage"  # regions, statistics, energy balance, region activity
+    READ_STATISTICS = "statistics.read"
+    READ_ENTERPRISE = "enterprise.read"
+    MANAGE_ENTERPRISE = "enterprise.manage"
+    READ_REPORT = "report.read"
+    EDIT_REPORT = "report.edit"  # lines, attachments, submit, restate
+    CHECK_REPORT = "report.check"  # district check or return
+    ASSIGN_VERIFIER = "report.assign"
+    VERIFY_REPORT = "report.verify"  # verify or return
+    LOCK_REPORT = "report.lock"
+    READ_LEDGER = "ledger.read"
+    COMPUTE_INVENTORY = "inventory.compute"
+    READ_INVENTORY = "inventory.read"  # unpublished inventories too
+    PUBLISH_INVENTORY = "inventory.publish"
+    MANAGE_USERS = "user.manage"
+    READ_AUDIT = "audit.read"
+
+
+P = Permission
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CITY_OFFICE: frozenset(
+        {
+            P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
+            P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.ASSIGN_VERIFIER,
+            P.LOCK_REPORT, P.READ_LEDGER, P.COMPUTE_INVENTORY, P.READ_INVENTORY,
+            P.PUBLISH_INVENTORY, P.READ_AUDIT,
+        }
+    ),
+    Role.DISTRICT_OFFICIAL: frozenset(
+        {
+            P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
+            P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.READ_LEDGER,
+            P.COMPUTE_INVENTORY, P.READ_INVENTORY,
+        }
+    ),
+    Role.ENTERPRISE: frozenset(
+        {P.READ_ENTERPRISE, P.READ_REPORT, P.EDIT_REPORT, P.READ_LEDGER}
+    ),
+    Role.VERIFIER: frozenset({P.READ_REPORT, P.VERIFY_REPORT}),
+    Role.PROJECT_REVIEWER: frozenset(
+        {P.READ_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE, P.READ_INVENTORY}
+    ),
+    Role.PUBLIC: frozenset({P.READ_REGION}),
+}  # fmt: skip
+
+REGIONAL = (Role.CITY_OFFICE, Role.DISTRICT_OFFICIAL, Role.PROJECT_REVIEWER)
+
+
+class ForbiddenError(CitycarbonError):
+    """The actor may not do this, or not to this record."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What an action is about, as far as access is concerned."""
+
+    region_path: str | None = None
+    enterprise_id: int | None = None
+    verifier_id: int | None = None
+    published: bool = False
+
+
+EVERYWHERE = Target()
+
+
+def may(actor: Actor, permission: Permission, target: Target = EVERYWHERE) -> bool:
+    if permission not in GRANTS[actor.role]:
+        return False
+    return _in_scope(actor, permission, target)
+
+
+def require(actor: Actor, permission: Permission, target: Target = EVERYWHERE) -> None:
+    if not may(actor, permission, target):
+        raise ForbiddenError(
+            Message(
+                zh=f"用户 {actor.username}（{actor.role.label.zh}）无权执行 {permission.value}",
+                en=f"user {actor.username} ({actor.role.label.en}) may not {permission.value} here",
+            )
+        )
+
+
+def _in_scope(  # noqa: PLR0911 - one return per role reads as the policy table
+    actor: Actor, permission: Permission, target: Target
+) -> bool:
+    role = actor.role
+    if role is Role.ADMIN:
+        return True
+    if role is Role.ENTERPRISE:
+        return actor.enterprise_id is not None and target.enterprise_id == actor.enterprise_id
+    if role is Role.VERIFIER:
+        return actor.user_id is not None and target.verifier_id == actor.user_id
+    if role is Role.PUBLIC:
+        return permission is Permission.READ_REGION or target.published
+    if role is Role.DISTRICT_OFFICIAL and actor.region_path is None:
+        return False  # a district official without a district answers for nothing
+    if actor.region_path is None:
+        return True
+    if target.region_path is None:
+        # an action on no particular place (e.g. "list everything") is scoped by the
+        # visible_* filters; a regional actor may start it
+        return target == EVERYWHERE
+    return target.region_path.startswith(actor.region_path)
+
+
+# ---- the part of a query an actor may see
+
+
+def _region_condition(actor: Actor, path: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    if actor.role is Role.ADMIN or (actor.role in REGIONAL and actor.region_path is None):
+        return true() if actor.role is not Role.DISTRICT_OFFICIAL else false()
+    if actor.role in REGIONAL:
+        return path.startswith(actor.region_path, autoescape=True)
+    return false()
+
+
+def visible_regions(actor: Actor, stmt: S) -> S:
+    if actor.role in (Role.PUBLIC, Role.ENTERPRISE, Role.VERIFIER, Role.ADMIN):
+        return stmt  # names and codes of places are public
+    return stmt.where(_region_condition(actor, Region.path))
+
+
+def visible_enterprises(actor: Actor, stmt: S) -> S:
+    """``stmt`` must select from :class:`Enterprise`; the region is joined here."""
+    if actor.role is Role.ADMIN:
+        return stmt
+    if actor.role is Role.ENTERPRISE:
+        return stmt.where(Enterprise.id == (actor.enterprise_id or -1))
+    if Permission.READ_ENTERPRISE not in GRANTS[actor.role]:
+        return stmt.where(false())
+    joined = stmt.join(Region, Region.code == Enterprise.region_code)
+    return joined.where(_region_condition(actor, Region.path))
+
+
+def visible_reports(actor: Actor, stmt: S) -> S:
+    """``stmt`` must select from :class:`Report`; enterprise and region are joined here."""
+    if actor.role is Role.ADMIN:
+        return stmt
+    if actor.role is Role.ENTERPRISE:
+        return stmt.where(Report.enterprise_id == (actor.enterprise_id or -1))
+    if actor.role is Role.VERIFIER:
+        return stmt.where(Report.verifier_id == (actor.user_id or -1))
+    if Permission.READ_REPORT not in GRANTS[actor.role]:
+        return stmt.where(false())
+    joined = stmt.join(Enterprise, Enterprise.id == Report.enterprise_id).join(
+        Region, Region.code == Enterprise.region_code
+    )
+    return joined.where(_region_condition(actor, Region.path))
+
+
+def visible_inventories(actor: Actor, stmt: S) -> S:
+    """``stmt`` must select from :class:`InventoryRun`."""
+    if actor.role is Role.ADMIN:
+        return stmt
+    if Permission.READ_INVENTORY not in GRANTS[actor.role]:
+        return stmt.where(InventoryRun.published.is_(True))
+    joined = stmt.join(Region, Region.code == InventoryRun.region_code)
+    return joined.where(_region_condition(actor, Region.path))

@@ -1,0 +1,187 @@
+"""Users, passwords (argon2id) and API tokens (only their SHA-256 is stored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citycarbon.errors import CitycarbonError, Message
+from citycarbon.service import audit
+from citycarbon.service.access import Permission, require
+from citycarbon.service.actor import Actor
+from citycarbon.service.roles import Role
+from citycarbon.store.models import ApiToken, Enterprise, Region, User, utcnow
+
+TOKEN_PREFIX = "cc_"  # noqa: S105 - marks a citycarbon token, not a secret
+_hasher = PasswordHasher()
+
+
+class AuthenticationError(CitycarbonError):
+    """Wrong user name, password or token (deliberately not saying which)."""
+
+
+class UserError(CitycarbonError):
+    """A user cannot be created or changed as asked."""
+
+
+def _denied() -> AuthenticationError:
+    return AuthenticationError(
+        Message(zh="用户名、密码或令牌不正确", en="wrong user name, password or token")
+    )
+
+
+def actor_of(session: Session, user: User) -> Actor:
+    path = None
+    if user.region_code is not None:
+        path = session.scalar(select(Region.path).where(Region.code == user.region_code))
+    return Actor(
+        username=user.username,
+        role=Role(user.role),
+        user_id=user.id,
+        region_code=user.region_code,
+        region_path=path,
+        enterprise_id=user.enterprise_id,
+    )
+
+
+def actor_for_username(session: Session, username: str) -> Actor:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        raise UserError(
+            Message(zh=f"没有启用的用户 {username}", en=f"no active user called {username}")
+        )
+    return actor_of(session, user)
+
+
+def create_user(
+    session: Session,
+    by: Actor,
+    username: str,
+    role: Role,
+    *,
+    password: str | None = None,
+    display_name: str = "",
+    region_code: str | None = None,
+    credit_code: str | None = None,
+) -> User:
+    """Add a user. A district official needs a region, an enterprise reporter an enterprise
+    (by 统一社会信用代码)."""
+    require(by, Permission.MANAGE_USERS)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(Message(zh=f"用户 {username} 已存在", en=f"user {username} exists"))
+    if region_code is not None and session.get(Region, region_code) is None:
+        raise UserError(
+            Message(zh=f"未知的地区代码 {region_code}", en=f"unknown region {region_code}")
+        )
+    if role is Role.DISTRICT_OFFICIAL and region_code is None:
+        raise UserError(
+            Message(zh="县区负责人必须指定地区", en="a district official needs a region")
+        )
+    enterprise_id = None
+    if credit_code is not None:
+        enterprise_id = session.scalar(
+            select(Enterprise.id).where(Enterprise.credit_code == credit_code)
+        )
+        if enterprise_id is None:
+            raise UserError(
+                Message(zh=f"未知的企业 {credit_code}", en=f"unknown enterprise {credit_code}")
+            )
+    if role is Role.ENTERPRISE and enterprise_id is None:
+        raise UserError(
+            Message(zh="企业填报人必须指定企业", en="an enterprise reporter needs an enterprise")
+        )
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        region_code=region_code,
+        enterprise_id=enterprise_id,
+        password_hash=None if password is None else _hasher.hash(password),
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, by, "user.create", "user", user.username,
+        after=audit.snapshot(user, exclude=("password_hash",)),
+    )  # fmt: skip
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active or user.password_hash is None:
+        # hash anyway so that an unknown name takes as long as a wrong password
+        _hasher.hash(password)
+        raise _denied()
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise _denied() from None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return actor_of(session, user)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session, by: Actor, username: str, name: str = "", days: int | None = 365
+) -> str:
+    """A new API token for ``username``; the token itself is returned once, never stored."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserError(Message(zh=f"没有用户 {username}", en=f"no user called {username}"))
+    if by.user_id != user.id:
+        require(by, Permission.MANAGE_USERS)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=token[:10],
+        token_hash=_digest(token),
+        created_at=now,
+        expires_at=None if days is None else now + dt.timedelta(days=days),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, by, "token.issue", "api_token", row.id,
+        after=audit.snapshot(row, exclude=("token_hash",)),
+    )  # fmt: skip
+    return token
+
+
+def actor_for_token(session: Session, token: str) -> Actor:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at < now):
+        raise _denied()
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise _denied()
+    row.last_used_at = now
+    return actor_of(session, user)
+
+
+def revoke_token(session: Session, by: Actor, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise UserError(Message(zh=f"没有令牌 {token_id}", en=f"no token {token_id}"))
+    if by.user_id != row.user_id:
+        require(by, Permission.MANAGE_USERS)
+    before = audit.snapshot(row, exclude=("token_hash",))
+    row.revoked_at = utcnow()
+    audit.record(
+        session, by, "token.revoke", "api_token", row.id,
+        before=before, after=audit.snapshot(row, exclude=("token_hash",)),
+    )  # fmt: skip

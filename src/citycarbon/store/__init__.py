@@ -1,0 +1,1 @@
+"""Storage adapter: the system of record on SQLite (embedded default) or PostgreSQL."""
