@@ -1,0 +1,1 @@
+"""Data intake: spreadsheet templates, validation reports and all-or-nothing imports."""
