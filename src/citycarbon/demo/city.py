@@ -19,6 +19,7 @@ from importlib import resources
 import numpy as np
 
 from citycarbon.accounting.records import ActivityRecord
+from citycarbon.enterprise.credit_code import make_credit_code, organisation_check_character
 
 SOURCE = "synthetic demo data 合成演示数据"
 YEARS = list(range(2015, 2025))
@@ -59,8 +60,10 @@ class Enterprise:
 
 
 def _credit_code(serial: int) -> str:
-    """A 统一社会信用代码-shaped id (synthetic; 18 characters, region 321100)."""
-    return f"91321100MA{serial:07d}X"
+    """A synthetic but valid 统一社会信用代码 (GB 32100) registered in Zhenjiang (321100),
+    its organisation code (GB 11714) and its own check character both correct."""
+    body = f"MA{serial:06d}"
+    return make_credit_code(f"91321100{body}{organisation_check_character(body)}")
 
 
 def enterprises(seed: int = 2017) -> list[Enterprise]:

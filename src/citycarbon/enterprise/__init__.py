@@ -1,0 +1,1 @@
+"""Enterprise reporting domain (pure: no I/O, no storage): identifiers, rules and checks."""
