@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from citycarbon.commands import ledger as ledger_commands
 from citycarbon.commands.common import console, err, fail, state
 from citycarbon.commands.db import db_app
+from citycarbon.commands.reports import audit_app, report_app, user_app
 from citycarbon.errors import CitycarbonError
 
 if TYPE_CHECKING:
@@ -35,6 +37,10 @@ app.add_typer(inventory_app, name="inventory")
 app.add_typer(refdata_app, name="refdata")
 # Sub-commands of the system of record, one module each under citycarbon.commands.
 app.add_typer(db_app, name="db")
+ledger_commands.mount(app, inventory_app)  # ledger, emitters, inventory store|runs|diff…
+app.add_typer(report_app, name="report")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 
 class By(StrEnum):
@@ -456,6 +462,7 @@ def demo(
     from citycarbon.demo.run import run_demo
 
     try:
-        run_demo(data_dir or Path.home() / ".citycarbon" / "demo", gwp, console, state.lang)
+        folder = data_dir or (state.data_dir or Path.home() / ".citycarbon") / "demo"
+        run_demo(folder, gwp, console, state.lang, state.db_url)
     except CitycarbonError as exc:
         _fail(exc)

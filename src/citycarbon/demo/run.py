@@ -20,9 +20,11 @@ from citycarbon.accounting.quality import completeness, uncertainty
 from citycarbon.accounting.records import ActivityRecord, records_to_table
 from citycarbon.accounting.views import category_totals, region_totals
 from citycarbon.demo import city
+from citycarbon.demo.seed import DEMO_PASSWORD, seed
 from citycarbon.io.activity_files import write_table
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.trees import load_category_tree
+from citycarbon.store.open import open_store
 
 SCOPE_LABELS = {
     "direct": ("直接排放", "direct"),
@@ -82,10 +84,13 @@ def _compute(records: list[ActivityRecord], factors_ref: str | None, gwp: str) -
     )
 
 
-def run_demo(data_dir: Path, gwp: str, console: Console, lang: str = "zh") -> InventoryResult:
+def run_demo(
+    data_dir: Path, gwp: str, console: Console, lang: str = "zh", db_url: str | None = None
+) -> InventoryResult:
     zh = lang == "zh"
     data_dir.mkdir(parents=True, exist_ok=True)
     records = scale_to_ceads(demo_records(), gwp=gwp)
+    load_system_of_record(records, data_dir, db_url, console, zh)
     table = records_to_table(records)
     write_table(table, data_dir / "activity.csv")
     result = _compute(records, None, gwp)
@@ -222,6 +227,28 @@ def _top_emitters(result: InventoryResult, year: int, console: Console, zh: bool
             f"{r['indirect_co2e_t'] / 1e4:,.1f}",
         )
     console.print(grid)
+
+
+def load_system_of_record(
+    records: list[ActivityRecord], data_dir: Path, db_url: str | None, console: Console, zh: bool
+) -> None:
+    """Migrate the demo database and, when it is empty, load the demo city into it."""
+    sessions = open_store(db_url, data_dir, migrate=True)
+    with sessions.begin() as session:
+        counts = seed(session, records)
+    url = sessions.kw["bind"].url.render_as_string(hide_password=True)
+    if counts:
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+        console.print(("已载入数据库" if zh else "loaded into the database") + f" {url}: {shown}")
+    else:
+        console.print(
+            ("数据库已有数据，未重复载入" if zh else "database already loaded") + f": {url}"
+        )
+    console.print(
+        (f"演示用户（密码 {DEMO_PASSWORD}）" if zh else f"demo users (password {DEMO_PASSWORD})")
+        + ": admin, city, district-321102 …, firm-1 … firm-6, verifier-a, verifier-b, "
+        "reviewer, public"
+    )
 
 
 def _readme() -> str:

@@ -199,7 +199,8 @@ def seed(session: Session, records: list[ActivityRecord]) -> dict[str, int]:
         )  # fmt: skip
     verifier = session.scalar(select(User.id).where(User.username == "verifier-a"))
     assert verifier is not None
-    firm_ids = dict(session.execute(select(Enterprise.credit_code, Enterprise.id)).tuples().all())
+    pairs = session.execute(select(Enterprise.credit_code, Enterprise.id))
+    firm_ids: dict[str, int] = {code: id_ for code, id_ in pairs}  # noqa: C416 - typed rows
     _seed_reports(session, records, firm_ids, verifier)
     counts = {
         model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
