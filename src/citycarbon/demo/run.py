@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from citycarbon.accounting import methods
 from citycarbon.accounting.categories import CategoryTree
@@ -24,6 +25,8 @@ from citycarbon.demo.seed import DEMO_PASSWORD, seed
 from citycarbon.io.activity_files import write_table
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.trees import load_category_tree
+from citycarbon.service.actor import LOCAL_ADMIN
+from citycarbon.service.inventories import compute_and_store, publish
 from citycarbon.store.open import open_store
 
 SCOPE_LABELS = {
@@ -236,6 +239,8 @@ def load_system_of_record(
     sessions = open_store(db_url, data_dir, migrate=True)
     with sessions.begin() as session:
         counts = seed(session, records)
+        if counts:
+            _store_inventories(session, zh, console)
     url = sessions.kw["bind"].url.render_as_string(hide_password=True)
     if counts:
         shown = ", ".join(f"{k} {v}" for k, v in counts.items())
@@ -249,6 +254,22 @@ def load_system_of_record(
         + ": admin, city, district-321102 …, firm-1 … firm-6, verifier-a, verifier-b, "
         "reviewer, public"
     )
+
+
+STORED_YEARS = (2021, 2022, 2023)  # the years the default grid factor series covers
+
+
+def _store_inventories(session: Session, zh: bool, console: Console) -> None:
+    """Compute the city's inventories from the stored data, keep them, publish the latest."""
+    run = None
+    for year in STORED_YEARS:
+        run = compute_and_store(session, LOCAL_ADMIN, city.CITY, year)
+    assert run is not None
+    publish(session, LOCAL_ADMIN, run.id)
+    console.print(
+        f"已保存 {city.CITY} 的清单 {STORED_YEARS}，并公开 {run.year} 年" if zh else
+         f"stored the inventories of {city.CITY} for {STORED_YEARS}; published {run.year}"
+    )  # fmt: skip
 
 
 def _readme() -> str:
