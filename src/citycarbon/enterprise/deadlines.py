@@ -2,7 +2,8 @@
 stores its own (setting ``deadlines``).
 
 Defaults: monthly data by the 20th of the following month; the annual report by 1 February
-of the following year; the district check within 5 days of submission.
+of the following year; the district check within 5 days of submission; a restatement within
+30 days of being opened.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ class DeadlinePolicy:
     annual_month: int = 2  # month of the year after the reporting year
     annual_day: int = 1
     district_check_days: int = 5
+    # a restatement (a corrected version of a verified report) is due this many days after
+    # it is opened: it corrects figures already reported, so the original due date is past
+    restatement_days: int = 30
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object]) -> DeadlinePolicy:
@@ -35,8 +39,8 @@ class DeadlinePolicy:
                 field="deadlines",
             )
         policy = cls(**{k: int(str(v)) for k, v in values.items()})
-        policy.due_date(2024, 2)  # a day that does not exist fails here, not later
-        policy.due_date(2024, 0)
+        for month in range(13):  # a day that does not exist (30 February) fails here, not later
+            policy.due_date(2024, month)
         return policy
 
     def as_mapping(self) -> dict[str, int]:
@@ -55,6 +59,9 @@ class DeadlinePolicy:
                 Message(zh=f"期限设置无效：{exc}", en=f"invalid deadline setting: {exc}"),
                 field="deadlines",
             ) from None
+
+    def restatement_due(self, opened_on: dt.date) -> dt.date:
+        return opened_on + dt.timedelta(days=self.restatement_days)
 
     def check_due(self, submitted_on: dt.date) -> dt.date:
         return submitted_on + dt.timedelta(days=self.district_check_days)

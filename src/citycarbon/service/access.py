@@ -49,6 +49,7 @@ class Permission(StrEnum):
     PUBLISH_INVENTORY = "inventory.publish"
     MANAGE_USERS = "user.manage"
     READ_AUDIT = "audit.read"
+    MANAGE_SETTINGS = "settings.manage"  # platform settings that are data, e.g. deadlines
 
 
 P = Permission
@@ -59,7 +60,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
             P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.ASSIGN_VERIFIER,
             P.LOCK_REPORT, P.READ_LEDGER, P.COMPUTE_INVENTORY, P.READ_INVENTORY,
-            P.PUBLISH_INVENTORY, P.READ_AUDIT,
+            P.PUBLISH_INVENTORY, P.READ_AUDIT, P.MANAGE_SETTINGS,
         }
     ),
     Role.DISTRICT_OFFICIAL: frozenset(

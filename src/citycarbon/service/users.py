@@ -185,3 +185,9 @@ def revoke_token(session: Session, by: Actor, token_id: int) -> None:
         session, by, "token.revoke", "api_token", row.id,
         before=before, after=audit.snapshot(row, exclude=("token_hash",)),
     )  # fmt: skip
+
+
+def list_users(session: Session, by: Actor) -> list[User]:
+    """Every user, by name (for whoever manages users)."""
+    require(by, Permission.MANAGE_USERS)
+    return list(session.scalars(select(User).order_by(User.username)))
