@@ -56,6 +56,12 @@ LIVE_YEAR = 2024  # monthly reports
 SEASON = (1.12, 0.92, 1.0, 0.95, 0.97, 1.02, 1.1, 1.12, 0.98, 0.93, 0.92, 0.97)
 
 
+LIVE_MONTH = 12
+RETURN_REASON = "12月用电量与电网公司数据不符，请核对 / December electricity differs from the grid"
+# Where the December reports of the six firms with demo users stand: one at each step.
+LIVE_STATES = ("draft", "submitted", "returned", "checked", "verified", "locked")
+
+
 @dataclass(frozen=True)
 class DemoUser:
     username: str
@@ -202,6 +208,7 @@ def seed(session: Session, records: list[ActivityRecord]) -> dict[str, int]:
     pairs = session.execute(select(Enterprise.credit_code, Enterprise.id))
     firm_ids: dict[str, int] = {code: id_ for code, id_ in pairs}  # noqa: C416 - typed rows
     _seed_reports(session, records, firm_ids, verifier)
+    _live_month(session, records, firms)
     counts = {
         model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
         for model in (Region, RegionStatistic, RegionActivity, Enterprise, User, Report, ReportLine)
@@ -224,8 +231,11 @@ def _seed_reports(
             by_firm_year[(r.entity, r.year)].append(r)
     reports: list[dict[str, object]] = []
     lines_of: list[list[dict[str, object]]] = []
+    live = {f.entity for f in city.enterprises()[: len(LIVE_STATES)]}
     for (entity, year), rows in sorted(by_firm_year.items()):
         months = [0] if year in HISTORY_YEARS else list(range(1, 13))
+        if entity in live and year == LIVE_YEAR:
+            months.remove(LIVE_MONTH)  # reported through the workflow in _live_month
         for month in months:
             weight = 1.0 if month == 0 else SEASON[month - 1] / 12.0
             reports.append(_locked_report(firm_ids[entity], year, month, verifier, policy))
@@ -252,3 +262,50 @@ def _seed_reports(
     session.execute(
         Report.__table__.update().values(state="locked")  # type: ignore[attr-defined]
     )
+
+
+def _live_month(
+    session: Session, records: list[ActivityRecord], firms: list[city.Enterprise]
+) -> None:
+    """The live month goes through the real workflow as the demo users, so that its audit
+    trail and overdue flags are those a real city would see."""
+    from citycarbon.service.report_contents import put_lines
+    from citycarbon.service.report_workflow import (
+        assign_verifier,
+        check,
+        lock,
+        return_report,
+        submit,
+        verify,
+    )  # fmt: skip
+    from citycarbon.service.reports import LineInput, open_report
+    from citycarbon.service.users import actor_for_username
+
+    weight = SEASON[LIVE_MONTH - 1] / 12.0
+    city_office = actor_for_username(session, "city")
+    verifier = actor_for_username(session, "verifier-a")
+    for n, (firm, state) in enumerate(zip(firms, LIVE_STATES, strict=False), start=1):
+        reporter = actor_for_username(session, f"firm-{n}")
+        district = actor_for_username(session, f"district-{firm.district}")
+        report = open_report(session, reporter, firm.entity, LIVE_YEAR, LIVE_MONTH)
+        lines = [
+            LineInput(r.category, r.activity, r.quantity * weight, r.unit,
+                      qualifier=r.qualifier, source=city.SOURCE)
+            for r in records
+            if r.entity == firm.entity and r.year == LIVE_YEAR
+        ]  # fmt: skip
+        put_lines(session, reporter, report.id, lines)
+        if state == "draft":
+            continue
+        submit(session, reporter, report.id)
+        if state == "returned":
+            return_report(session, district, report.id, RETURN_REASON)
+        if state in ("submitted", "returned"):
+            continue
+        check(session, district, report.id)
+        assign_verifier(session, city_office, report.id, "verifier-a")
+        if state == "checked":
+            continue
+        verify(session, verifier, report.id)
+        if state == "locked":
+            lock(session, city_office, report.id)
