@@ -76,7 +76,7 @@ def _step(
     action: ReportAction,
     reason: str | None = None,
 ) -> Report:
-    report = load_report(session, report_id)
+    report = load_report(session, report_id, for_update=True)
     state = ReportState(report.state)
     require(actor, permission_for(action, state), target_of(session, report))
     transition = next_state(state, action, reason)

@@ -71,8 +71,12 @@ class ProductionInput:
 # ---- shared by the report use cases
 
 
-def load_report(session: Session, report_id: int) -> Report:
-    report = session.get(Report, report_id)
+def load_report(session: Session, report_id: int, *, for_update: bool = False) -> Report:
+    """The report; ``for_update`` locks its row (PostgreSQL) so that two people acting on
+    the same report at once take turns instead of both acting on the old state."""
+    report = session.get(
+        Report, report_id, with_for_update=for_update, populate_existing=for_update
+    )
     if report is None:
         raise ReportNotFoundError(
             Message(zh=f"没有编号为 {report_id} 的报告", en=f"no report with id {report_id}"),
