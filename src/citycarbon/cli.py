@@ -18,6 +18,7 @@ from rich.table import Table
 from citycarbon.commands import ledger as ledger_commands
 from citycarbon.commands.common import console, err, fail, state
 from citycarbon.commands.db import db_app
+from citycarbon.commands.intake import import_command, template
 from citycarbon.commands.reports import audit_app, report_app, user_app
 from citycarbon.errors import CitycarbonError
 
@@ -37,6 +38,8 @@ app.add_typer(inventory_app, name="inventory")
 app.add_typer(refdata_app, name="refdata")
 # Sub-commands of the system of record, one module each under citycarbon.commands.
 app.add_typer(db_app, name="db")
+app.command("import")(import_command)
+app.command("template")(template)
 ledger_commands.mount(app, inventory_app)  # ledger, emitters, inventory store|runs|diff…
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")

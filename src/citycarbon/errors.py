@@ -37,11 +37,14 @@ class Issue:
     value: object = None
     fatal: bool = True
     code: str = "invalid"
+    sheet: str | None = None  # the worksheet of an xlsx file
 
     def location(self) -> str:
         parts = []
         if self.file is not None:
             parts.append(self.file)
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet}")
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.field is not None:

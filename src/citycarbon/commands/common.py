@@ -3,6 +3,8 @@ an error is shown (bilingual, exit status 2, nothing written)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -16,8 +18,15 @@ if TYPE_CHECKING:
 
     from citycarbon.service.actor import Actor
 
-console = Console()
-err = Console(stderr=True)
+def _piped_width() -> int | None:
+    # Output to a file, a pipe or a CI log is not cut at rich's default 80 columns.
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return 160
+
+
+console = Console(width=_piped_width())
+err = Console(stderr=True, width=_piped_width())
 
 
 class CliState:
