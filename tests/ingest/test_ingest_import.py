@@ -11,6 +11,8 @@ from ingest_fixtures import ACTIVITY, CC_A, CC_B, count
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from citycarbon.enterprise.credit_code import make_credit_code
+from citycarbon.errors import InputDataError
 from citycarbon.ingest.commit import import_file
 from citycarbon.service.actor import LOCAL_ADMIN
 from citycarbon.store.models import (
@@ -165,3 +167,37 @@ def test_progress_reports_phases(city: sessionmaker[Session], write: Callable[..
     assert phases.index("read") < phases.index("validate") < phases.index("write")
     assert seen[-1] == ("done", 4)
     assert ("write", 4) in seen
+
+
+def test_moving_a_region_moves_the_regions_below_it(
+    city: sessionmaker[Session], write: Callable[..., Path]
+):
+    # 京口区 moves (on paper) under a new city 321200; its township goes along
+    moved = (
+        "code,name_zh,level,parent_code\n321200,泰州市,city,320000\n321102,京口区,county,321200\n"
+    )
+    import_file(city, LOCAL_ADMIN, write("move.csv", moved), "regions")
+    with city() as session:
+        paths = dict(session.execute(select(Region.code, Region.path)).all())
+    assert paths["321102"] == "/320000/321200/321102/"
+    assert paths["321102001"] == "/320000/321200/321102/321102001/"
+    assert paths["321191"] == "/320000/321100/321191/"  # a sibling stays where it was
+
+
+@pytest.mark.parametrize(("industry", "ok"), [("C3011", True), ("3011", True), ("D3011", False)])
+def test_industry_codes_with_or_without_their_section_letter(
+    city: sessionmaker[Session], write: Callable[..., Path], industry: str, ok: bool
+):
+    code = make_credit_code("91321102MA1000009")
+    text = f"credit_code,name_zh,industry,region\n{code},丁水泥厂,{industry},321102\n"
+    if ok:
+        import_file(city, LOCAL_ADMIN, write("e.csv", text), "enterprises")
+        with city() as session:
+            stored = session.scalar(
+                select(Enterprise.industry).where(Enterprise.credit_code == code)
+            )
+        assert stored == industry
+    else:
+        with pytest.raises(InputDataError) as caught:
+            import_file(city, LOCAL_ADMIN, write("e.csv", text), "enterprises")
+        assert [i.field for i in caught.value.issues] == ["industry"]

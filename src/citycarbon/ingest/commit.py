@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import func, literal, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from citycarbon.enterprise.deadlines import DeadlinePolicy
@@ -36,7 +37,7 @@ from citycarbon.ingest.validate import Checked, check_file
 from citycarbon.service import audit
 from citycarbon.service.access import GRANTS, ForbiddenError, Permission
 from citycarbon.service.actor import Actor
-from citycarbon.store.models import ImportBatch, Setting
+from citycarbon.store.models import ImportBatch, Region, Setting
 
 Progress = Callable[[str, int], None]
 PERMISSION = {
@@ -226,7 +227,24 @@ def _write(session: Session, checked: Checked, resolved: Resolved, summary: Impo
             target, key, table, insert_only=("created_at",), written=written
         )
         summary.inserted, summary.updated = inserted, updated
+        if kind.name == "regions":
+            _move_descendants(session, resolved)
     summary.unchanged = summary.rows - summary.inserted - summary.updated
+
+
+def _move_descendants(session: Session, resolved: Resolved) -> None:
+    """A region given a new parent takes the regions below it along: their materialised
+    paths are rewritten from the old prefix to the new one. Deepest first, and regions of
+    the file keep the path the file gives them, so a move inside a moved subtree holds."""
+    moved = list(resolved.moved_regions)
+    moves = sorted(resolved.moved_regions.items(), key=lambda item: -len(item[1][0]))
+    for _code, (old, new) in moves:
+        session.execute(
+            update(Region)
+            .where(Region.path.startswith(old, autoescape=True), Region.code.not_in(moved))
+            .values(path=literal(new) + func.substr(Region.path, len(old) + 1))
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _record(session: Session, actor: Actor, summary: ImportSummary) -> None:

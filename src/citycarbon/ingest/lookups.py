@@ -32,6 +32,8 @@ class Resolved:
     """What the commit needs from the database, found while validating."""
 
     region_paths: dict[str, str] = field(default_factory=dict)
+    # regions the file moves to another parent: code → (old path, new path)
+    moved_regions: dict[str, tuple[str, str]] = field(default_factory=dict)
     enterprises: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # id, region, path
     # report kinds: a group number per row over (credit_code, year, month) and, per group,
     # (enterprise id, year, month, current report id or None, its state or None)
@@ -145,6 +147,11 @@ def _check_region_tree(
         code="missing_parent",
     )
     resolved.region_paths = paths
+    resolved.moved_regions = {
+        code: (known[code], paths[code])
+        for code in in_file
+        if code in known and code in paths and known[code] != paths[code]
+    }
     denied = {
         code for code in in_file if code in paths
         and not may(actor, Permission.MANAGE_REGION, Target(region_path=paths[code]))

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,7 @@ from citycarbon.ingest.kinds import (
     codes,
 )
 from citycarbon.ingest.readers import RawTable
+from citycarbon.refdata.loader import load_codelist
 
 MAX_ROWS_PER_RULE = 200
 YEAR_RANGE = (1950, 2100)
@@ -274,9 +276,20 @@ def check_required(checked: Checked) -> None:
 
 
 def _industry_ok(value: str, known: set[str]) -> bool:
+    """A GB/T 4754 code: a section letter, a division (2 digits), a group (3) or a class
+    (4) whose division is listed; written with its section letter (``C3011``) the letter
+    must be the division's section."""
     if value in known:
         return True
+    if value[:1].isalpha():
+        digits = value[1:]
+        return _industry_ok(digits, known) and _section_of().get(digits[:2]) == value[0]
     return value.isdigit() and len(value) in (3, 4) and value[:2] in known
+
+
+@cache
+def _section_of() -> dict[str, str]:
+    return {row["code"]: row["parent"] for row in load_codelist("cn_gbt4754_2017")}
 
 
 def check_codelists(checked: Checked) -> None:
