@@ -206,3 +206,21 @@ def test_an_empty_period_is_the_whole_year(city: sessionmaker[Session], write: C
     text += "2023,0,321102,1.A.3.b,diesel,50,t\n2023,,321102,1.A.3.b,diesel,51,t\n"
     issues = _reject(city, write("p.csv", text), "region-activity")
     assert [(i.row, i.code) for i in issues] == [(3, "duplicate")]
+
+
+def test_a_facility_must_be_registered(city: sessionmaker[Session], write: Callable[..., Path]):
+    facilities = f"credit_code,code,name_zh\n{CC_A},BF1,1号高炉\n"
+    import_file(city, LOCAL_ADMIN, write("f.csv", facilities), "facilities")
+    rows = (
+        "credit_code,year,month,facility,category,activity,quantity,unit\n"
+        f"{CC_A},2023,1,BF1,1.A.2.a,raw_coal,10,t\n"
+        f"{CC_A},2023,1,BF9,1.A.2.a,raw_coal,10,t\n"
+        f"{CC_B},2023,1,BF1,1.A.2.a,raw_coal,10,t\n"
+        f"{CC_B},2023,1,,1.A.2.a,raw_coal,10,t\n"
+    )
+    before = count(city, ReportLine)
+    with pytest.raises(InputDataError) as caught:
+        import_file(city, LOCAL_ADMIN, write("a.csv", rows), "enterprise-activity")
+    bad = [(i.row, i.field, i.code) for i in caught.value.issues]
+    assert bad == [(3, "facility", "unknown_facility"), (4, "facility", "unknown_facility")]
+    assert count(city, ReportLine) == before

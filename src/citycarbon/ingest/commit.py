@@ -28,6 +28,7 @@ from citycarbon.ingest.kinds import Kind, get_kind
 from citycarbon.ingest.lookups import (
     Resolved,
     check_enterprise_rows,
+    check_facilities,
     check_known_enterprises,
     check_regions,
     check_reports,
@@ -189,6 +190,8 @@ def _check_database(session: Session, checked: Checked, actor: Actor) -> Resolve
         check_enterprise_rows(session, checked, actor, resolved)
     else:
         check_known_enterprises(session, checked, actor, resolved)
+        if kind.scope == "report":
+            check_facilities(session, checked, resolved)
         if kind.scope == "report" and not checked.fatal:
             check_reports(session, checked, resolved)
     return resolved

@@ -22,7 +22,14 @@ from citycarbon.errors import Message
 from citycarbon.ingest.validate import Checked, distinct, group_ids, mask_of
 from citycarbon.service.access import Permission, Target, may
 from citycarbon.service.actor import Actor
-from citycarbon.store.models import Enterprise, Region, Report, ReportLine, ReportProduction
+from citycarbon.store.models import (
+    Enterprise,
+    Facility,
+    Region,
+    Report,
+    ReportLine,
+    ReportProduction,
+)
 
 CHUNK = 5000
 
@@ -215,6 +222,40 @@ def check_known_enterprises(session: Session, checked: Checked, actor: Actor,
         if not may(actor, permission, Target(region_path=path, enterprise_id=eid))
     }  # fmt: skip
     _forbidden(checked, checked.where_in("credit_code", denied), "credit_code", permission, actor)
+
+
+def check_facilities(session: Session, checked: Checked, resolved: Resolved) -> None:
+    """A facility named in report data is one the enterprise has registered (checked on the
+    distinct (enterprise, facility) pairs, not row by row)."""
+    table = checked.table
+    if "facility" not in table.column_names:
+        return
+    pairs = table.select(["credit_code", "facility"]).group_by(["credit_code", "facility"])
+    wanted = [
+        (c, f) for c, f in zip(*pairs.aggregate([]).to_pydict().values(), strict=True)
+        if f and c in resolved.enterprises
+    ]  # fmt: skip
+    if not wanted:
+        return
+    ids = {resolved.enterprises[c][0] for c, _ in wanted}
+    registered: set[tuple[int, str]] = set()
+    for part in chunks(ids):
+        stmt = select(Facility.enterprise_id, Facility.code).where(Facility.enterprise_id.in_(part))
+        registered.update((eid, code) for eid, code in session.execute(stmt))
+    unknown = {(c, f) for c, f in wanted if (resolved.enterprises[c][0], f) not in registered}
+    if not unknown:
+        return
+    keys = pc.binary_join_element_wise(table.column("credit_code"), table.column("facility"), "|")
+    mask = mask_of(pc.is_in(keys, value_set=pa.array([f"{c}|{f}" for c, f in unknown])))
+    checked.add(
+        mask,
+        "facility",
+        Message(
+            zh="该企业没有登记这个设施（请先导入设施）",
+            en="the enterprise has no facility with this code (import facilities first)",
+        ),
+        code="unknown_facility",
+    )
 
 
 def check_reports(session: Session, checked: Checked, resolved: Resolved) -> None:
