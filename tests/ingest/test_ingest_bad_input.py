@@ -111,6 +111,17 @@ def test_malformed_csv(city: sessionmaker[Session], write: Callable[..., Path]):
     assert "CSV" in issues[0].reason.en
 
 
+def test_a_row_with_too_many_cells_is_named(
+    city: sessionmaker[Session], write: Callable[..., Path]
+):
+    text = HEAD + GOOD + GOOD + f"{CC_A},2023,4,1.A.2.a,raw_coal,5,t,extra\n"
+    issues = _reject(city, write("ragged.csv", text), "enterprise-activity")
+    assert len(issues) == 1
+    assert issues[0].row == 4
+    assert (issues[0].file or "").endswith("ragged.csv")
+    assert issues[0].reason.en.endswith("the row has 8 columns, the header 7")
+
+
 def test_unknown_codes_of_regions_and_enterprises(
     city: sessionmaker[Session], write: Callable[..., Path]
 ):

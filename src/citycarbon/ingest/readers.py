@@ -149,8 +149,34 @@ def read_csv(path: Path, kind: Kind, progress: Progress | None = None) -> RawTab
                 progress("read", count)
         table = pa.Table.from_batches(batches, schema=reader.schema)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise _fail(file, f"CSV 文件格式错误：{exc}", f"malformed CSV file: {exc}") from None
+        ragged = _first_ragged_row(path, encoding, len(headers))
+        if ragged is None:
+            raise _fail(file, f"CSV 文件格式错误：{exc}", f"malformed CSV file: {exc}") from None
+        row, found = ragged
+        raise InputDataError([
+            Issue(
+                reason=Message(
+                    zh=f"CSV 文件格式错误：该行有 {found} 列，表头有 {len(headers)} 列",
+                    en=f"malformed CSV file: the row has {found} columns, the header "
+                    f"{len(headers)}",
+                ),
+                file=file, row=row,
+            )
+        ]) from None  # fmt: skip
     return RawTable(table=_strip(table), file=file, ignored=ignored)
+
+
+def _first_ragged_row(path: Path, encoding: str, width: int) -> tuple[int, int] | None:
+    """The first row (as a spreadsheet numbers it) whose number of cells differs from the
+    header's, and that number; read again only when Arrow has refused the file."""
+    try:
+        with path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+            for number, cells in enumerate(csv.reader(f), start=1):
+                if cells and len(cells) != width:
+                    return number, len(cells)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
 def _strip(table: pa.Table) -> pa.Table:
