@@ -93,13 +93,9 @@ def _forbidden(checked: Checked, mask: npt.NDArray[np.bool_], column: str, permi
     )
 
 
-def check_regions(session: Session, checked: Checked, actor: Actor, resolved: Resolved) -> None:
-    """Region data: the region is registered, and the actor manages it."""
-    table = checked.table
-    if checked.kind.name == "regions":
-        _check_region_tree(session, checked, actor, resolved)
-        return
-    codes = distinct(table, "region")
+def _resolve_regions(session: Session, checked: Checked, resolved: Resolved) -> None:
+    """The paths of the file's regions; a region that is not registered is an error."""
+    codes = distinct(checked.table, "region")
     resolved.region_paths = load_region_paths(session, codes)
     unknown = set(codes) - set(resolved.region_paths)
     checked.add(
@@ -111,6 +107,14 @@ def check_regions(session: Session, checked: Checked, actor: Actor, resolved: Re
         ),
         code="unknown_region",
     )
+
+
+def check_regions(session: Session, checked: Checked, actor: Actor, resolved: Resolved) -> None:
+    """Region data: the region is registered, and the actor manages it."""
+    if checked.kind.name == "regions":
+        _check_region_tree(session, checked, actor, resolved)
+        return
+    _resolve_regions(session, checked, resolved)
     denied = {
         code for code, path in resolved.region_paths.items()
         if not may(actor, Permission.MANAGE_REGION, Target(region_path=path))
@@ -172,18 +176,7 @@ def check_enterprise_rows(session: Session, checked: Checked, actor: Actor,
     where it is and where it moves to."""
     codes = distinct(checked.table, "credit_code")
     resolved.enterprises = load_enterprises(session, codes)
-    regions = distinct(checked.table, "region")
-    resolved.region_paths = load_region_paths(session, regions)
-    unknown = set(regions) - set(resolved.region_paths)
-    checked.add(
-        checked.where_in("region", unknown),
-        "region",
-        Message(
-            zh="地区代码未登记（请先导入行政区划）",
-            en="region is not registered (import regions first)",
-        ),
-        code="unknown_region",
-    )
+    _resolve_regions(session, checked, resolved)
     pairs = checked.table.select(["credit_code", "region"]).to_pylist()
     denied: list[bool] = []
     for pair in pairs:
