@@ -31,3 +31,4 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/inventory.py --rows 1000000
 	$(BIN)/python bench/inventory.py --rows 10000000
+	$(BIN)/python bench/intake.py --rows 1000000
