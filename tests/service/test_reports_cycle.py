@@ -196,3 +196,27 @@ def test_attachments_store_their_digest_once(db_sessions: sessionmaker[Session])
         assert queries.attachment_content(s, firm, rows[0].id).content == content
         assert [e.action for e in view.history].count("report.attach") == 1
         assert s.scalar(select(func.count()).select_from(Attachment)) == 1
+
+
+def test_the_assigned_verifier_attaches_its_statement(db_sessions: sessionmaker[Session]):
+    from mrv_city import report_in_state
+
+    from citycarbon.enterprise.workflow import WorkflowError
+    from citycarbon.service.access import ForbiddenError
+
+    city = build_city(db_sessions)
+    a = city.actors
+    report_id = report_in_state(db_sessions, FIRM_A, "checked")
+    with db_sessions.begin() as s:
+        row = contents.attach(s, a["verifier_a"], report_id, "核查报告.pdf", b"%PDF statement")
+        assert row.uploaded_by == a["verifier_a"].user_id
+    for who, error in (
+        ("verifier_other", ForbiddenError),
+        ("district", ForbiddenError),
+        ("firm_a", WorkflowError),  # the enterprise's evidence is in before it submits
+    ):
+        with db_sessions() as s, pytest.raises(error):
+            contents.attach(s, a[who], report_id, "x.pdf", b"other")
+    with db_sessions() as s:
+        names = s.scalars(select(Attachment.filename).where(Attachment.report_id == report_id))
+        assert list(names) == ["核查报告.pdf"]

@@ -18,14 +18,16 @@ from sqlalchemy.orm import Session
 from citycarbon.enterprise.workflow import ReportState, require_editable
 from citycarbon.errors import CitycarbonError, InputDataError, Issue, Message
 from citycarbon.service import audit
-from citycarbon.service.access import Permission
+from citycarbon.service.access import Permission, may, require
 from citycarbon.service.actor import Actor
 from citycarbon.service.reports import (
     LineInput,
     ProductionInput,
     authorised_report,
     input_error,
+    load_report,
     record_report_change,
+    target_of,
 )
 from citycarbon.store.models import (
     Attachment,
@@ -323,9 +325,15 @@ def attach(
     content: bytes,
     media_type: str = "application/octet-stream",
 ) -> Attachment:
-    """Store evidence with its SHA-256. The same content attached again to the same report
-    is the attachment already there (nothing new is written)."""
-    report = _editable_report(session, actor, report_id)
+    """Store evidence with its SHA-256: the enterprise's while it may edit the report, the
+    assigned verifier's (its statement, working papers) while it verifies. The same content
+    attached again to the same report is the attachment already there."""
+    report = load_report(session, report_id)
+    target = target_of(session, report)
+    state = ReportState(report.state)
+    if not (state is ReportState.CHECKED and may(actor, Permission.VERIFY_REPORT, target)):
+        require(actor, Permission.EDIT_REPORT, target)
+        require_editable(state)
     if not content or len(content) > MAX_ATTACHMENT_BYTES:
         raise input_error(
             "content",
