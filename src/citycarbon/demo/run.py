@@ -239,12 +239,15 @@ def load_system_of_record(
     sessions = open_store(db_url, data_dir, migrate=True)
     with sessions.begin() as session:
         counts = seed(session, records)
-        if counts:
-            _store_inventories(session, zh, console)
+        published = _store_inventories(session) if counts else None
     url = sessions.kw["bind"].url.render_as_string(hide_password=True)
     if counts:
         shown = ", ".join(f"{k} {v}" for k, v in counts.items())
         console.print(("已载入数据库" if zh else "loaded into the database") + f" {url}: {shown}")
+        console.print(
+            f"已保存 {city.CITY} 的清单 {STORED_YEARS}，并公开 {published} 年" if zh else
+            f"stored the inventories of {city.CITY} for {STORED_YEARS}; published {published}"
+        )  # fmt: skip
     else:
         console.print(
             ("数据库已有数据，未重复载入" if zh else "database already loaded") + f": {url}"
@@ -259,17 +262,12 @@ def load_system_of_record(
 STORED_YEARS = (2021, 2022, 2023)  # the years the default grid factor series covers
 
 
-def _store_inventories(session: Session, zh: bool, console: Console) -> None:
-    """Compute the city's inventories from the stored data, keep them, publish the latest."""
-    run = None
-    for year in STORED_YEARS:
-        run = compute_and_store(session, LOCAL_ADMIN, city.CITY, year)
-    assert run is not None
-    publish(session, LOCAL_ADMIN, run.id)
-    console.print(
-        f"已保存 {city.CITY} 的清单 {STORED_YEARS}，并公开 {run.year} 年" if zh else
-         f"stored the inventories of {city.CITY} for {STORED_YEARS}; published {run.year}"
-    )  # fmt: skip
+def _store_inventories(session: Session) -> int:
+    """Compute the city's inventories from the stored data, keep them, publish the latest
+    (whose year is returned)."""
+    runs = [compute_and_store(session, LOCAL_ADMIN, city.CITY, year) for year in STORED_YEARS]
+    publish(session, LOCAL_ADMIN, runs[-1].id)
+    return runs[-1].year
 
 
 def _readme() -> str:
