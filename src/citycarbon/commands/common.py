@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from citycarbon.service.actor import Actor
 
+
 def _piped_width() -> int | None:
     # Output to a file, a pipe or a CI log is not cut at rich's default 80 columns.
     if sys.stdout.isatty() or os.environ.get("COLUMNS"):
@@ -41,6 +42,11 @@ state = CliState()
 
 def zh() -> bool:
     return state.lang == "zh"
+
+
+def tr(zh_text: str, en_text: str) -> str:
+    """The text in the chosen language."""
+    return zh_text if state.lang == "zh" else en_text
 
 
 def say(message: Message) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from citycarbon.commands.common import actor, console, err, fail, sessions, state
+from citycarbon.commands.common import actor, console, err, fail, sessions, state, tr
 from citycarbon.errors import CitycarbonError, InputDataError, Issue
 
 if TYPE_CHECKING:
@@ -21,10 +21,6 @@ PHASES = {
     "done": ("完成", "done"),
 }
 REPORT_COLUMNS = ("file", "sheet", "row", "column", "reason_zh", "reason_en", "value", "fatal")
-
-
-def _t(zh: str, en: str) -> str:
-    return zh if state.lang == "zh" else en
 
 
 def template(
@@ -42,7 +38,7 @@ def template(
         fail(exc)
     path = output or Path(f"{kind}.{'csv' if csv else 'xlsx'}")
     write_template(spec, path, csv=csv)
-    console.print(f"{_t('已写入模板', 'template written')}: {path}", markup=False)
+    console.print(f"{tr('已写入模板', 'template written')}: {path}", markup=False)
 
 
 def import_command(
@@ -85,15 +81,15 @@ def _with_progress(run: Callable[[Callable[[str, int], None]], ImportSummary]) -
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
         TimeElapsedColumn(), console=err, disable=not interactive,
     )  # fmt: skip
-    task = bar.add_task(_t(*PHASES["read"]), total=None)
+    task = bar.add_task(tr(*PHASES["read"]), total=None)
 
     def progress(phase: str, rows: int) -> None:
         if phase not in phase_seen:
             phase_seen.add(phase)
             # a plain line per phase, also when not on a terminal (logs, tests)
             if not interactive:
-                err.print(f"[{phase}] {_t(*PHASES.get(phase, (phase, phase)))}", markup=False)
-            bar.update(task, description=_t(*PHASES.get(phase, (phase, phase))))
+                err.print(f"[{phase}] {tr(*PHASES.get(phase, (phase, phase)))}", markup=False)
+            bar.update(task, description=tr(*PHASES.get(phase, (phase, phase))))
         if phase == "write" and rows and not interactive:
             err.print(f"[write] {rows}", markup=False)
         bar.update(task, completed=rows)
@@ -109,25 +105,25 @@ def _print_report(issues: list[Issue]) -> None:
     lang = state.lang
     other = "en" if lang == "zh" else "zh"
     fatal = sum(i.fatal for i in issues)
-    title = _t(f"校验报告：{fatal} 处错误，{len(issues) - fatal} 条提示",
+    title = tr(f"校验报告：{fatal} 处错误，{len(issues) - fatal} 条提示",
                f"validation report: {fatal} errors, {len(issues) - fatal} warnings")  # fmt: skip
     grid = Table(title=title, show_lines=False)
     for zh, en in (("文件", "file"), ("工作表", "sheet"), ("行", "row"), ("列", "column"),
                    ("原因", "reason")):  # fmt: skip
-        grid.add_column(_t(zh, en), overflow="fold")
+        grid.add_column(tr(zh, en), overflow="fold")
     for issue in issues[:200]:
         reason = issue.reason.text(lang) + "\n" + issue.reason.text(other)
         if issue.value is not None:
             reason += f"\n[{issue.value}]"
         if not issue.fatal:
-            reason = _t("提示：", "warning: ") + reason
+            reason = tr("提示：", "warning: ") + reason
         grid.add_row(
             Path(issue.file).name if issue.file else "", issue.sheet or "",
             "" if issue.row is None else str(issue.row), issue.field or "", reason,
         )  # fmt: skip
     err.print(grid)
     if len(issues) > 200:
-        err.print(_t(f"… 另有 {len(issues) - 200} 条", f"… {len(issues) - 200} more"))
+        err.print(tr(f"… 另有 {len(issues) - 200} 条", f"… {len(issues) - 200} more"))
 
 
 def write_report(issues: list[Issue], path: Path) -> None:
@@ -158,7 +154,7 @@ def write_report(issues: list[Issue], path: Path) -> None:
 
 def _print_summary(summary: ImportSummary) -> None:
     console.print(
-        _t(
+        tr(
             f"已导入 {summary.rows} 行：新增 {summary.inserted}，更新 {summary.updated}，"
             f"未变 {summary.unchanged}；新建报告 {summary.reports_created}；"
             f"批次 {summary.batch_id}，SHA-256 {summary.sha256[:12]}…",

@@ -33,6 +33,7 @@ from citycarbon.refdata.loader import load_gwp as _load_gwp
 from citycarbon.service import audit
 from citycarbon.service.access import Permission, Target, require, visible_enterprises
 from citycarbon.service.actor import Actor
+from citycarbon.store.lookups import enterprise_by_credit_code as stored_enterprise
 from citycarbon.store.models import Enterprise, Region, Report, ReportLine
 
 
@@ -54,9 +55,9 @@ def region_by_code(session: Session, code: str) -> Region:
 
 
 def enterprise_by_credit_code(session: Session, credit_code: str) -> tuple[Enterprise, Region]:
-    code = credit_code.strip().upper()
-    firm = session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+    firm = stored_enterprise(session, credit_code)
     if firm is None:
+        code = credit_code.strip().upper()
         raise not_found("该统一社会信用代码的企业", "enterprise with credit code", code)
     return firm, region_by_code(session, firm.region_code)
 

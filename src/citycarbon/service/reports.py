@@ -24,6 +24,7 @@ from citycarbon.errors import CitycarbonError, InputDataError, Issue, Message
 from citycarbon.service import audit
 from citycarbon.service.access import Permission, Target, require
 from citycarbon.service.actor import Actor
+from citycarbon.store.lookups import enterprise_by_credit_code
 from citycarbon.store.models import (
     Enterprise,
     Region,
@@ -168,8 +169,8 @@ def input_error(
 
 
 def find_enterprise(session: Session, credit_code: str) -> Enterprise:
+    firm = enterprise_by_credit_code(session, credit_code)
     code = credit_code.strip().upper()
-    firm = session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     if firm is None:
         raise input_error(
             "credit_code",

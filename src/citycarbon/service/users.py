@@ -16,7 +16,8 @@ from citycarbon.service import audit
 from citycarbon.service.access import Permission, require
 from citycarbon.service.actor import Actor
 from citycarbon.service.roles import Role
-from citycarbon.store.models import ApiToken, Enterprise, Region, User, utcnow
+from citycarbon.store.lookups import enterprise_by_credit_code
+from citycarbon.store.models import ApiToken, Region, User, utcnow
 
 TOKEN_PREFIX = "cc_"  # noqa: S105 - marks a citycarbon token, not a secret
 _hasher = PasswordHasher()
@@ -85,9 +86,8 @@ def create_user(
         )
     enterprise_id = None
     if credit_code is not None:
-        enterprise_id = session.scalar(
-            select(Enterprise.id).where(Enterprise.credit_code == credit_code)
-        )
+        firm = enterprise_by_credit_code(session, credit_code)
+        enterprise_id = None if firm is None else firm.id
         if enterprise_id is None:
             raise UserError(
                 Message(zh=f"未知的企业 {credit_code}", en=f"unknown enterprise {credit_code}")
