@@ -13,14 +13,23 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-.PHONY: setup demo test lint bench
-setup: $(STAMP)
+SYSTEM_STAMP := $(VENV)/.system-$(shell cksum scripts/system_deps.sh | cut -d' ' -f1)
 
-demo: $(STAMP)
+# Debian packages (CJK fonts, Chromium, poppler): installed once, only what is missing.
+$(SYSTEM_STAMP): scripts/system_deps.sh $(STAMP)
+	bash scripts/system_deps.sh
+	rm -f $(VENV)/.system-*
+	touch $(SYSTEM_STAMP)
+
+.PHONY: setup demo test lint bench
+setup: $(STAMP) $(SYSTEM_STAMP)
+
+demo: setup
 	$(BIN)/citycarbon demo
 
-lint: $(STAMP)
+lint: setup
 	$(BIN)/python scripts/build_refdata.py --check
+	$(BIN)/python scripts/vendor_assets.py --check
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports

@@ -20,6 +20,7 @@ from citycarbon.commands.common import console, err, fail, state
 from citycarbon.commands.db import db_app
 from citycarbon.commands.intake import import_command, template
 from citycarbon.commands.reports import audit_app, report_app, user_app
+from citycarbon.commands.web import serve
 from citycarbon.errors import CitycarbonError
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ ledger_commands.mount(app, inventory_app)  # ledger, emitters, inventory store|r
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.command("serve")(serve)
 
 
 class By(StrEnum):
@@ -460,12 +462,23 @@ def demo(
         Path | None, typer.Option(help="数据目录（默认 ~/.citycarbon/demo）/ data directory")
     ] = None,
     gwp: Annotated[str, typer.Option()] = "AR5",
+    serve: Annotated[
+        bool, typer.Option(help="载入后启动 Web 平台 / serve the platform after loading")
+    ] = True,
+    host: Annotated[str, typer.Option(help="监听地址 / address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
 ) -> None:
-    """演示城市（镇江，合成数据）/ the demo city (Zhenjiang, synthetic data)."""
+    """演示城市（镇江，合成数据），然后启动平台 / the demo city (Zhenjiang, synthetic data),
+    then serve the platform."""
+    from citycarbon.commands.web import DEMO_NOTICE, serve_app
     from citycarbon.demo.run import run_demo
 
     try:
         folder = data_dir or (state.data_dir or Path.home() / ".citycarbon") / "demo"
         run_demo(folder, gwp, console, state.lang, state.db_url)
+        if serve:
+            serve_app(
+                data_dir=folder, db_url=state.db_url, host=host, port=port, notice=DEMO_NOTICE
+            )
     except CitycarbonError as exc:
         _fail(exc)

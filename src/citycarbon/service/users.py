@@ -51,6 +51,14 @@ def actor_of(session: Session, user: User) -> Actor:
     )
 
 
+def actor_for_user_id(session: Session, user_id: int) -> Actor:
+    """The actor of a signed-in user (a web session names its user by id)."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise _denied()
+    return actor_of(session, user)
+
+
 def actor_for_username(session: Session, username: str) -> Actor:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:

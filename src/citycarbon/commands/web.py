@@ -1,0 +1,49 @@
+"""``citycarbon serve`` and the serving half of ``citycarbon demo``: the web platform on a
+local address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from citycarbon.commands.common import console, fail, state, tr
+from citycarbon.errors import CitycarbonError, Message
+
+DEMO_NOTICE = Message(
+    zh="演示城市：镇江的企业、能源与活动数据均为合成演示数据，城市 CO2 总量按 CEADs 公布值校准"
+    "（Shan et al. 2022, Science Bulletin）",
+    en="Demo city: Zhenjiang's enterprises, energy and activity data are SYNTHETIC; the city's CO2 "
+    "total is scaled to the published CEADs series (Shan et al. 2022, Science Bulletin)",
+)
+
+
+def serve_app(
+    *,
+    data_dir: Path | None,
+    db_url: str | None,
+    host: str,
+    port: int,
+    notice: Message | None = None,
+) -> None:
+    """Build the application and serve it until interrupted (uvicorn, one process)."""
+    import uvicorn
+
+    from citycarbon.web.app import create_app
+    from citycarbon.web.settings import WebSettings
+
+    app = create_app(WebSettings(database_url=db_url, data_dir=data_dir, notice=notice))
+    console.print(tr("平台地址", "Platform address") + f": http://{host}:{port}/", markup=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址 / address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
+) -> None:
+    """启动 Web 平台 / serve the web platform."""
+    try:
+        serve_app(data_dir=state.data_dir, db_url=state.db_url, host=host, port=port)
+    except CitycarbonError as exc:
+        fail(exc)

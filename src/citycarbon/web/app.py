@@ -1,0 +1,130 @@
+"""The application factory. Nothing happens at import time: ``create_app`` opens the
+database (which must be at the current schema), mounts the static files, the API under
+``/api/v1`` and the pages, and maps the service layer's errors to HTTP."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from citycarbon import __version__
+from citycarbon.errors import CitycarbonError, InputDataError, Message
+from citycarbon.service.access import ForbiddenError
+from citycarbon.service.ledger import RecordNotFoundError
+from citycarbon.service.reports import ReportNotFoundError
+from citycarbon.service.users import AuthenticationError
+from citycarbon.store.open import open_store
+from citycarbon.web.auth import (
+    ActorCache,
+    CsrfError,
+    LoginLimiter,
+    SessionCodec,
+    TooManyAttemptsError,
+)
+from citycarbon.web.deps import LoginRequiredError
+from citycarbon.web.responses import JsonResponse, error_body
+from citycarbon.web.routes import api_routers, page_routers
+from citycarbon.web.settings import WebSettings
+
+API_PREFIX = "/api/v1"
+
+STATUS: tuple[tuple[type[CitycarbonError], int], ...] = (
+    (LoginRequiredError, 401),
+    (AuthenticationError, 401),
+    (CsrfError, 403),
+    (ForbiddenError, 403),
+    (RecordNotFoundError, 404),
+    (ReportNotFoundError, 404),
+    (TooManyAttemptsError, 429),
+    (InputDataError, 422),
+)
+
+
+def status_of(exc: CitycarbonError) -> int:
+    for kind, status in STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    app = FastAPI(
+        title="citycarbon",
+        version=__version__,
+        summary="低碳城市建设管理平台 API / low-carbon city management platform API",
+        default_response_class=JsonResponse,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.sessions = open_store(settings.database_url, settings.data_dir)
+    app.state.session_codec = SessionCodec(
+        settings.resolved_secret(), settings.session_hours * 3600
+    )
+    app.state.actor_cache = ActorCache()
+    app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
+    app.state.cache = {}  # per-app memo of read models keyed by what they derive from
+
+    app.mount("/static", StaticFiles(packages=[("citycarbon.web", "static")]), name="static")
+    for router in api_routers():
+        app.include_router(router, prefix=API_PREFIX)
+    for router in page_routers():
+        app.include_router(router)
+    _errors(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "public, max-age=86400")
+        return response
+
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(API_PREFIX) and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _errors(app: FastAPI) -> None:
+    from citycarbon.web.templating import render
+
+    @app.exception_handler(CitycarbonError)
+    async def on_error(request: Request, exc: CitycarbonError) -> Response:
+        status = status_of(exc)
+        if _wants_html(request):
+            if status == 401:
+                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return render(request, "error.html", {"error": exc.message, "status": status}, status)
+        headers = {}
+        if isinstance(exc, TooManyAttemptsError):
+            headers["Retry-After"] = str(exc.retry_after)
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JsonResponse(error_body(exc), status_code=status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = Message(zh=_HTTP_ZH.get(exc.status_code, "请求错误"), en=str(exc.detail))
+        if _wants_html(request):
+            return render(
+                request, "error.html", {"error": message, "status": exc.status_code},
+                exc.status_code,
+            )  # fmt: skip
+        return JsonResponse(
+            {"error": {"zh": message.zh, "en": message.en, "type": "HTTPException"}},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+
+_HTTP_ZH = {404: "页面或资源不存在", 405: "不支持该请求方法", 413: "上传内容过大"}

@@ -1,0 +1,48 @@
+"""The navigation: which pages a role sees, in order, with their labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from citycarbon.errors import Message
+from citycarbon.service.access import GRANTS, Permission
+from citycarbon.service.actor import Actor
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: Message
+    permission: Permission | None  # None: everyone, the public included
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("/cockpit", Message(zh="城市驾驶舱", en="City cockpit"), None),
+    NavItem("/explorer", Message(zh="清单浏览", en="Inventory explorer"), Permission.READ_REGION),
+    NavItem("/portal", Message(zh="企业填报", en="Enterprise portal"), Permission.EDIT_REPORT),
+    NavItem("/review", Message(zh="区县审核", en="District review"), Permission.CHECK_REPORT),
+    NavItem("/verify", Message(zh="核查任务", en="Verifier queue"), Permission.VERIFY_REPORT),
+    NavItem("/refdata", Message(zh="参考数据", en="Reference data"), None),
+    NavItem("/admin", Message(zh="系统管理", en="Administration"), Permission.MANAGE_USERS),
+)
+
+
+def has(actor: Actor, permission: Permission) -> bool:
+    """Whether the role holds the permission somewhere (menus; the records themselves are
+    checked by the service layer)."""
+    return permission in GRANTS[actor.role]
+
+
+def nav_for(actor: Actor) -> list[NavItem]:
+    return [i for i in NAV if i.permission is None or has(actor, i.permission)]
+
+
+def home_for(actor: Actor) -> str:
+    """Where a user lands after signing in: their own work first."""
+    for permission, path in (
+        (Permission.EDIT_REPORT, "/portal"),
+        (Permission.VERIFY_REPORT, "/verify"),
+    ):
+        if has(actor, permission) and actor.role.value != "admin":
+            return path
+    return "/cockpit"

@@ -1,0 +1,1 @@
+"""The server-rendered pages (Jinja2 + htmx + ECharts)."""
