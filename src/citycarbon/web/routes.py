@@ -6,12 +6,24 @@ from fastapi import APIRouter
 
 
 def api_routers() -> list[APIRouter]:
-    from citycarbon.web.api import account
+    from citycarbon.web.api import account, admin, inventory, refdata, reports
 
-    return [account.router]
+    return [account.router, inventory.router, reports.router, refdata.router, admin.router]
 
 
 def page_routers() -> list[APIRouter]:
-    from citycarbon.web.pages import account
+    from citycarbon.web.pages import (
+        about,
+        account,
+        admin,
+        cockpit,
+        explorer,
+        portal,
+        refdata,
+        review,
+    )
 
-    return [account.router]
+    return [
+        account.router, cockpit.router, explorer.router, portal.router, review.router,
+        refdata.router, admin.router, about.router,
+    ]  # fmt: skip
