@@ -123,3 +123,20 @@ def test_no_template_has_chinese_text_outside_tr():
             if han.search(call.sub("", line)):
                 offenders.append(f"{entry.name}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_the_trivial_endpoint_and_the_openapi_document(web_app: FastAPI):
+    client = TestClient(web_app, base_url="https://testserver")
+    assert client.get("/api/v1/ping").json() == {"status": "ok"}
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["info"]["title"] == "citycarbon"
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert operations
+    # every operation says what it does in both languages: "中文 / English"
+    han, latin = re.compile(r"[\u4e00-\u9fff]"), re.compile(r"[A-Za-z]{2,}")
+    unlabelled = [
+        op.get("summary")
+        for op in operations
+        if not (han.search(op.get("summary", "")) and latin.search(op.get("summary", "")))
+    ]
+    assert unlabelled == []
