@@ -113,7 +113,8 @@ def test_language_switch_and_security_headers(web_app: FastAPI):
 def test_no_template_has_chinese_text_outside_tr():
     """Every label exists in both languages: Chinese appears only as tr()'s first argument."""
     han = re.compile(r"[\u4e00-\u9fff]")
-    call = re.compile(r"tr\('(?:[^'\\]|\\.)*',\s*'(?:[^'\\]|\\.)*'\)")
+    quoted = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+    call = re.compile(rf"tr\({quoted},\s*{quoted}\)")
     folder = resources.files("citycarbon.web").joinpath("templates")
     offenders = []
     for entry in folder.iterdir():
