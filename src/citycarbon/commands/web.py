@@ -38,6 +38,27 @@ def serve_app(
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
+def print_logins(data_dir: Path, db_url: str | None, password: str) -> None:
+    """One line per role: who to sign in as (the demo's users share one password)."""
+    from rich.table import Table
+
+    from citycarbon.service.actor import LOCAL_ADMIN
+    from citycarbon.service.roles import Role
+    from citycarbon.service.users import list_users
+    from citycarbon.store.open import open_store
+
+    with open_store(db_url, data_dir)() as session:
+        users = list_users(session, LOCAL_ADMIN)
+    grid = Table(title=tr(f"登录账号（密码 {password}）", f"logins (password {password})"))
+    grid.add_column(tr("角色", "role"))
+    grid.add_column(tr("用户名", "user names"))
+    for role in Role:
+        names = [u.username for u in users if u.role == role.value]
+        if names:
+            grid.add_row(role.label.text(state.lang), ", ".join(names))
+    console.print(grid)
+
+
 def serve(
     host: Annotated[str, typer.Option(help="监听地址 / address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
