@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from citycarbon.commands import export as export_commands
 from citycarbon.commands import ledger as ledger_commands
 from citycarbon.commands.common import console, err, fail, state
 from citycarbon.commands.db import db_app
@@ -42,6 +43,7 @@ app.add_typer(db_app, name="db")
 app.command("import")(import_command)
 app.command("template")(template)
 ledger_commands.mount(app, inventory_app)  # ledger, emitters, inventory store|runs|diff…
+inventory_app.command("export")(export_commands.inventory_export)
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")

@@ -3,6 +3,7 @@ local address."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -33,9 +34,26 @@ def serve_app(
     from citycarbon.web.app import create_app
     from citycarbon.web.settings import WebSettings
 
+    _check_port_free(host, port)
     app = create_app(WebSettings(database_url=db_url, data_dir=data_dir, notice=notice))
     console.print(tr("平台地址", "Platform address") + f": http://{host}:{port}/", markup=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise CitycarbonError(
+                Message(
+                    zh=f"端口 {host}:{port} 已被占用：请用 --port 指定其他端口"
+                    "，或先停止占用它的程序",
+                    en=f"{host}:{port} is already in use: choose another with --port, or stop "
+                    "the program holding it",
+                )
+            ) from None
 
 
 def print_logins(data_dir: Path, db_url: str | None, password: str) -> None:
