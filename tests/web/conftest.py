@@ -44,13 +44,15 @@ def _app(folder: Path) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def web_app(demo_dir: Path) -> FastAPI:
+def web_app(demo_dir: Path) -> Iterator[FastAPI]:
     """The application on the shared demo database: read-only tests only."""
-    return _app(demo_dir)
+    app = _app(demo_dir)
+    yield app
+    app.state.sessions.kw["bind"].dispose()
 
 
 @pytest.fixture
-def mutable_app(demo_dir: Path, tmp_path: Path) -> FastAPI:
+def mutable_app(demo_dir: Path, tmp_path: Path) -> Iterator[FastAPI]:
     """The application on this test's own copy of the demo database."""
     # the backup API, not a file copy: WAL mode keeps recent pages in a side file
     source = sqlite3.connect(demo_dir / DB_FILE)
@@ -59,7 +61,9 @@ def mutable_app(demo_dir: Path, tmp_path: Path) -> FastAPI:
         source.backup(target)
     source.close()
     target.close()
-    return _app(tmp_path)
+    app = _app(tmp_path)
+    yield app
+    app.state.sessions.kw["bind"].dispose()
 
 
 @pytest.fixture(scope="session")

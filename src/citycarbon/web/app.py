@@ -4,6 +4,9 @@ database (which must be at the current schema), mounts the static files, the API
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -49,9 +52,17 @@ def status_of(exc: CitycarbonError) -> int:
     return 400
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # close pooled connections when the server stops (PostgreSQL would otherwise keep them)
+    app.state.sessions.kw["bind"].dispose()
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="citycarbon",
         version=__version__,
         summary="低碳城市建设管理平台 API / low-carbon city management platform API",
