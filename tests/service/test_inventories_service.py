@@ -206,6 +206,12 @@ def test_the_public_sees_only_published_runs(db_sessions: sessionmaker[Session])
         assert [e.entity_key for e in published] == [str(a)]
         with pytest.raises(GwpMixError):
             diff_runs(session, LOCAL_ADMIN, a, b)
+        # what is published is public to every role: a district official reads the city run,
+        # but not the unpublished one outside its district
+        district = official("321102", Role.DISTRICT_OFFICIAL)
+        assert [r.id for r in list_runs(session, district)] == [a]
+        with pytest.raises(ForbiddenError):
+            get_run(session, district, b)
 
 
 def test_energy_from_the_balance_replaces_combustion_activity(

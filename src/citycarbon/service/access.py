@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, false, true
+from sqlalchemy import Select, false, or_, true
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -190,5 +190,8 @@ def visible_inventories(actor: Actor, stmt: S) -> S:
         return stmt
     if Permission.READ_INVENTORY not in GRANTS[actor.role]:
         return stmt.where(InventoryRun.published.is_(True))
+    # what is published is public: a district official reads the published city run too
     joined = stmt.join(Region, Region.code == InventoryRun.region_code)
-    return joined.where(_region_condition(actor, Region.path))
+    return joined.where(
+        or_(InventoryRun.published.is_(True), _region_condition(actor, Region.path))
+    )

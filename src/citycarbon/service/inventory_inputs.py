@@ -28,6 +28,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citycarbon.accounting import methods
 from citycarbon.accounting.energy_balance import BalanceCell, balance_records
 from citycarbon.accounting.records import ActivityRecord, parse_overrides
 from citycarbon.accounting.registry import method_for
@@ -99,6 +100,9 @@ def _overrides(text: str, where: str) -> dict[str, float]:
 
 def gather(session: Session, region: Region, year: int, energy: EnergyRule) -> Inputs:
     """The activity records of ``region``'s subtree for ``year`` (see the module doc)."""
+    # whether a category is a series (landfill FOD needs earlier years) is the registry's
+    # answer: an empty registry would silently drop the history
+    methods.load_all()
     paths: dict[str, str] = dict(
         session.execute(
             select(Region.code, Region.path).where(
