@@ -141,3 +141,16 @@ def test_the_trivial_endpoint_and_the_openapi_document(web_app: FastAPI):
         if not (han.search(op.get("summary", "")) and latin.search(op.get("summary", "")))
     ]
     assert unlabelled == []
+
+
+def test_a_revoked_token_is_refused_at_once(mutable_app: FastAPI):
+    client = TestClient(mutable_app, base_url="https://testserver")
+    issued = client.post(
+        "/api/v1/auth/token", json={"username": "firm-2", "password": PASSWORD}
+    ).json()["token"]
+    auth = {"Authorization": f"Bearer {issued}"}
+    assert client.get("/api/v1/me", headers=auth).json()["username"] == "firm-2"
+    tokens = client.get("/api/v1/users/firm-2/tokens", headers=auth).json()["tokens"]
+    newest = max(t["id"] for t in tokens)
+    assert client.delete(f"/api/v1/tokens/{newest}", headers=auth).status_code == 204
+    assert client.get("/api/v1/me", headers=auth).status_code == 401

@@ -199,3 +199,135 @@ def list_users(session: Session, by: Actor) -> list[User]:
     """Every user, by name (for whoever manages users)."""
     require(by, Permission.MANAGE_USERS)
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+# ---- administration: read one user, change a user, passwords, a user's tokens
+
+MIN_PASSWORD_LENGTH = 8
+_KEEP: object = object()  # "leave this field as it is" (None clears region or enterprise)
+
+
+def _user_named(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise UserError(Message(zh=f"没有用户 {username}", en=f"no user called {username}"))
+    return user
+
+
+def get_user(session: Session, by: Actor, username: str) -> User:
+    """One user, for themselves or for whoever manages users."""
+    user = _user_named(session, username)
+    if by.user_id != user.id:
+        require(by, Permission.MANAGE_USERS)
+    return user
+
+
+def update_user(
+    session: Session,
+    by: Actor,
+    username: str,
+    *,
+    role: Role | None = None,
+    region_code: str | object | None = _KEEP,
+    credit_code: str | object | None = _KEEP,
+    display_name: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change a user's role, region, enterprise, display name or whether they may sign in.
+    Arguments left out are kept; ``region_code=None`` / ``credit_code=None`` clear the
+    region / enterprise. The same rules as :func:`create_user` hold afterwards, and an
+    administrator cannot take away their own administration or sign-in (nobody would be
+    left to give it back)."""
+    require(by, Permission.MANAGE_USERS)
+    user = _user_named(session, username)
+    before = audit.snapshot(user, exclude=("password_hash",))
+    if by.user_id == user.id and (
+        (role is not None and role is not Role(user.role)) or active is False
+    ):
+        raise UserError(
+            Message(
+                zh="不能取消自己的管理员角色或停用自己的账号",
+                en="you cannot remove your own administrator role or deactivate yourself",
+            )
+        )
+    if role is not None:
+        user.role = role.value
+    if region_code is not _KEEP:
+        if region_code is not None and session.get(Region, region_code) is None:
+            raise UserError(
+                Message(zh=f"未知的地区代码 {region_code}", en=f"unknown region {region_code}")
+            )
+        user.region_code = region_code if isinstance(region_code, str) else None
+    if credit_code is not _KEEP:
+        user.enterprise_id = None
+        if isinstance(credit_code, str):
+            firm = enterprise_by_credit_code(session, credit_code)
+            if firm is None:
+                raise UserError(
+                    Message(zh=f"未知的企业 {credit_code}", en=f"unknown enterprise {credit_code}")
+                )
+            user.enterprise_id = firm.id
+    if display_name is not None:
+        user.display_name = display_name
+    if active is not None:
+        user.is_active = active
+    if Role(user.role) is Role.DISTRICT_OFFICIAL and user.region_code is None:
+        raise UserError(
+            Message(zh="县区负责人必须指定地区", en="a district official needs a region")
+        )
+    if Role(user.role) is Role.ENTERPRISE and user.enterprise_id is None:
+        raise UserError(
+            Message(zh="企业填报人必须指定企业", en="an enterprise reporter needs an enterprise")
+        )
+    after = audit.snapshot(user, exclude=("password_hash",))
+    if after != before:
+        session.flush()
+        action = "user.deactivate" if before["is_active"] and not user.is_active else "user.update"
+        audit.record(session, by, action, "user", user.username, before=before, after=after)
+    return user
+
+
+def set_password(
+    session: Session,
+    by: Actor,
+    username: str,
+    new_password: str,
+    *,
+    old_password: str | None = None,
+) -> None:
+    """A user changes their own password (giving the old one), or whoever manages users
+    sets another user's. The audit entry says that it changed, never what to."""
+    user = _user_named(session, username)
+    if by.user_id == user.id:
+        if old_password is None or user.password_hash is None:
+            raise _denied()
+        try:
+            _hasher.verify(user.password_hash, old_password)
+        except (VerificationError, InvalidHashError):
+            raise _denied() from None
+        action = "user.password_change"
+    else:
+        require(by, Permission.MANAGE_USERS)
+        action = "user.password_reset"
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            Message(
+                zh=f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符",
+                en=f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+            )
+        )
+    had_password = user.password_hash is not None
+    user.password_hash = _hasher.hash(new_password)
+    audit.record(
+        session, by, action, "user", user.username,
+        before={"has_password": had_password}, after={"has_password": True},
+    )  # fmt: skip
+
+
+def list_tokens(session: Session, by: Actor, username: str) -> list[ApiToken]:
+    """A user's API tokens (never the tokens themselves: only prefix, name and dates), for
+    the user or whoever manages users."""
+    user = get_user(session, by, username)
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )

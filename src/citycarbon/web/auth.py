@@ -86,6 +86,9 @@ class ActorCache:
             return None
         return hit[0]
 
+    def clear(self) -> None:
+        self._items.clear()
+
     def put(self, key: str, actor: Actor) -> None:
         if len(self._items) > 10_000:
             self._items.clear()
@@ -125,6 +128,13 @@ class LoginLimiter:
         while queue and queue[0] < horizon:
             queue.popleft()
         return queue
+
+
+def forget_actors(request: Request) -> None:
+    """After a change to users or tokens: the next request looks its credential up again,
+    so a revoked token or a deactivated user is refused at once (in this process)."""
+    cache: ActorCache = request.app.state.actor_cache
+    cache.clear()
 
 
 def client_of(request: Request) -> str:

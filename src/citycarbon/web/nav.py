@@ -23,7 +23,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/review", Message(zh="区县审核", en="District review"), Permission.CHECK_REPORT),
     NavItem("/verify", Message(zh="核查任务", en="Verifier queue"), Permission.VERIFY_REPORT),
     NavItem("/refdata", Message(zh="参考数据", en="Reference data"), None),
-    NavItem("/admin", Message(zh="系统管理", en="Administration"), Permission.MANAGE_USERS),
+    NavItem("/admin", Message(zh="系统管理", en="Administration"), Permission.READ_AUDIT),
 )
 
 
