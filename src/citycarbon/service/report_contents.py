@@ -44,6 +44,7 @@ MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
 def _check_line(line: LineInput, row: int, report: Report, region: str) -> list[Issue]:
     """Problems of one line, found by computing it through the engine."""
+    from citycarbon.accounting import methods
     from citycarbon.accounting.records import (
         ActivityRecord,
         compute_record,
@@ -53,6 +54,7 @@ def _check_line(line: LineInput, row: int, report: Report, region: str) -> list[
     from citycarbon.accounting.registry import method_for
     from citycarbon.refdata.loader import load_factor_set
 
+    methods.load_all()  # a web process may not have registered the methods yet
     issues: list[Issue] = []
     issues += [
         Issue(Message(zh="不能为空", en="is empty"), field=name, row=row)

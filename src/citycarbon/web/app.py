@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from citycarbon import __version__
+from citycarbon.enterprise.workflow import WorkflowError
 from citycarbon.errors import CitycarbonError, InputDataError, Message
 from citycarbon.service.access import ForbiddenError
 from citycarbon.service.ledger import RecordNotFoundError
@@ -42,6 +43,7 @@ STATUS: tuple[tuple[type[CitycarbonError], int], ...] = (
     (ReportNotFoundError, 404),
     (TooManyAttemptsError, 429),
     (InputDataError, 422),
+    (WorkflowError, 409),  # the step does not fit the report's state now
 )
 
 
