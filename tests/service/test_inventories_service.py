@@ -259,3 +259,17 @@ def test_the_balance_rule_applies_only_where_a_balance_exists(db_sessions: sessi
     assert stored.value("321111", "1.A.4.a", "CO2") == 0.0
     assert stored.value("321111", "1.A.3.b", "CO2") == 0.0
     assert stored.value("321111", "1.A.3", "CO2") > 0
+
+
+def test_a_run_outside_strict_mode_is_recomputed_outside_strict_mode(
+    db_sessions: sessionmaker[Session],
+):
+    with db_sessions() as session, session.begin():
+        seed(session)
+        lenient = compute_and_store(session, LOCAL_ADMIN, "321100", YEAR, strict=False)
+        strict = compute_and_store(session, LOCAL_ADMIN, "321100", YEAR)
+        assert "strict=false" in lenient.note.split("; ")
+        assert "strict=false" not in strict.note
+        again = recompute(session, LOCAL_ADMIN, lenient.id)
+        assert "strict=false" in again.note.split("; ")
+        assert "strict=false" not in recompute(session, LOCAL_ADMIN, strict.id).note

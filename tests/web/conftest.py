@@ -25,15 +25,10 @@ DB_FILE = "citycarbon.sqlite3"
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo city (few enterprises, every year stored)."""
-    from citycarbon.demo import run
+    from citycarbon.demo.run import prepare_demo
 
     folder = tmp_path_factory.mktemp("web-demo")
-    prepare = getattr(run, "prepare_demo", None)
-    if prepare is not None:
-        prepare(folder, enterprises=120, console=Console(quiet=True))
-    else:  # until the demo grows prepare_demo (issue 4)
-        records = run.scale_to_ceads(run.demo_records())
-        run.load_system_of_record(records, folder, None, Console(quiet=True), zh=True)
+    prepare_demo(folder, enterprises=120, console=Console(quiet=True))
     return folder
 
 

@@ -79,6 +79,12 @@ def register_factor_set(session: Session, factors: FactorSet) -> FactorSetVersio
     return known
 
 
+def _strict(note: str) -> bool:
+    """A run computed outside strict mode (nearest year of a year-dependent factor) is
+    recomputed the same way."""
+    return all(part.strip() != "strict=false" for part in note.split(";"))
+
+
 def _energy_rule(note: str) -> EnergyRule:
     for part in note.split(";"):
         if part.strip() == "energy=balance":
@@ -185,7 +191,9 @@ def compute_and_store(
         input_rows=len(inputs.records),
         computed_by=actor.user_id,
         published=False,
-        note="; ".join(p for p in (f"energy={energy}", note) if p),
+        note="; ".join(
+            p for p in (f"energy={energy}", "" if strict else "strict=false", note) if p
+        ),
     )
     session.add(run)
     session.flush()
@@ -277,6 +285,7 @@ def recompute(
         gwp or old.gwp_set,
         energy=_energy_rule(old.note),
         note=f"recomputed from run {old.id}",
+        strict=_strict(old.note),
     )
 
 
