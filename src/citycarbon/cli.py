@@ -475,7 +475,7 @@ def demo(
 ) -> None:
     """演示城市（镇江，合成数据），然后启动平台 / the demo city (Zhenjiang, synthetic data),
     then serve the platform."""
-    from citycarbon.commands.web import DEMO_NOTICE, print_logins, serve_app
+    from citycarbon.commands.web import print_logins, serve_app
     from citycarbon.demo.run import run_demo
     from citycarbon.demo.seed import DEMO_PASSWORD
 
@@ -484,8 +484,6 @@ def demo(
         run_demo(folder, gwp, console, state.lang, state.db_url, enterprises=enterprises)
         if serve:
             print_logins(folder, state.db_url, DEMO_PASSWORD)
-            serve_app(
-                data_dir=folder, db_url=state.db_url, host=host, port=port, notice=DEMO_NOTICE
-            )
+            serve_app(data_dir=folder, db_url=state.db_url, host=host, port=port)
     except CitycarbonError as exc:
         _fail(exc)

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from web_clients import signed_in
 
-from citycarbon.commands.web import DEMO_NOTICE
+from citycarbon.demo.city import DEMO_NOTICE
 from citycarbon.web.app import create_app
 from citycarbon.web.settings import WebSettings
 

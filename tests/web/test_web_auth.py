@@ -154,3 +154,14 @@ def test_a_revoked_token_is_refused_at_once(mutable_app: FastAPI):
     newest = max(t["id"] for t in tokens)
     assert client.delete(f"/api/v1/tokens/{newest}", headers=auth).status_code == 204
     assert client.get("/api/v1/me", headers=auth).status_code == 401
+
+
+def test_the_demo_database_brings_its_own_synthetic_data_banner(demo_dir):
+    from citycarbon.web.app import create_app
+    from citycarbon.web.settings import WebSettings
+
+    app = create_app(WebSettings(data_dir=demo_dir, secret_key="k"))  # no notice given
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/login")
+    assert 'role="note"' in page.text
+    assert "合成演示数据" in page.text

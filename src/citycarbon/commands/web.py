@@ -12,13 +12,6 @@ import typer
 from citycarbon.commands.common import console, fail, state, tr
 from citycarbon.errors import CitycarbonError, Message
 
-DEMO_NOTICE = Message(
-    zh="演示城市：镇江的企业、能源与活动数据均为合成演示数据，城市 CO2 总量按 CEADs 公布值校准"
-    "（Shan et al. 2022, Science Bulletin）",
-    en="Demo city: Zhenjiang's enterprises, energy and activity data are SYNTHETIC; the city's CO2 "
-    "total is scaled to the published CEADs series (Shan et al. 2022, Science Bulletin)",
-)
-
 
 def serve_app(
     *,

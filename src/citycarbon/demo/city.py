@@ -19,11 +19,18 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from citycarbon.accounting.records import ActivityRecord
+from citycarbon.errors import Message
 
 if TYPE_CHECKING:
     from citycarbon.demo import firms
 
 SOURCE = "synthetic demo data 合成演示数据"
+DEMO_NOTICE = Message(
+    zh="演示城市：镇江的企业、能源与活动数据均为合成演示数据，城市 CO2 总量按 CEADs 公布值校准"
+    "（Shan et al. 2022, Science Bulletin）",
+    en="Demo city: Zhenjiang's enterprises, energy and activity data are SYNTHETIC; the city's CO2 "
+    "total is scaled to the published CEADs series (Shan et al. 2022, Science Bulletin)",
+)
 YEARS = list(range(2015, 2025))
 HISTORY = list(range(2008, 2015))  # landfill deposits before the inventory years (FOD)
 CLIMATE = "boreal_temperate_wet"  # Zhenjiang: mean annual temperature < 20 °C, wet

@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from citycarbon.accounting.records import ActivityRecord
 from citycarbon.demo import city, firms, geo, reports
+from citycarbon.demo.city import DEMO_NOTICE
 from citycarbon.demo.statistics import statistics_rows
 from citycarbon.service import audit
 from citycarbon.service.actor import LOCAL_ADMIN
 from citycarbon.service.roles import Role
+from citycarbon.service.site import set_site_notice
 from citycarbon.service.users import create_user
 from citycarbon.store.models import (
     Enterprise,
@@ -199,6 +201,7 @@ def seed(
     firm_ids: dict[str, int] = {code: id_ for code, id_ in pairs}  # noqa: C416 - typed rows
     weights = reports.write_history(session, records, firm_list, firm_ids, verifier)
     reports.live_month(session, records, firm_list, weights)
+    set_site_notice(session, LOCAL_ADMIN, DEMO_NOTICE)  # every page of the platform shows it
     models = (Region, RegionStatistic, RegionActivity, Enterprise, User, Report, ReportLine,
               ReportProduction)  # fmt: skip
     counts = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +19,7 @@ from citycarbon.errors import CitycarbonError, InputDataError, Message
 from citycarbon.service.access import ForbiddenError
 from citycarbon.service.ledger import RecordNotFoundError
 from citycarbon.service.reports import ReportNotFoundError
+from citycarbon.service.site import site_notice
 from citycarbon.service.users import AuthenticationError
 from citycarbon.store.open import open_store
 from citycarbon.web.auth import (
@@ -73,8 +75,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
-    app.state.settings = settings
     app.state.sessions = open_store(settings.database_url, settings.data_dir)
+    if settings.notice is None:  # the database's own banner (the demo's says "synthetic")
+        with app.state.sessions() as session:
+            settings = replace(settings, notice=site_notice(session))
+    app.state.settings = settings
     app.state.session_codec = SessionCodec(
         settings.resolved_secret(), settings.session_hours * 3600
     )

@@ -125,8 +125,9 @@ def indicator_option(indicator: dict[str, Any], lang: str) -> dict[str, Any]:
     return {
         "title": {"text": _name(indicator, lang), "left": 4, "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 0, "right": 4, "textStyle": {"fontSize": 11}},
-        "grid": {"left": 56, "right": 12, "top": 40, "bottom": 28},
+        # title, legend and the axis unit each get their own line: they overlap otherwise
+        "legend": {"top": 22, "left": 4, "textStyle": {"fontSize": 11}},
+        "grid": {"left": 56, "right": 12, "top": 72, "bottom": 28},
         "xAxis": {"type": "category", "data": [str(y) for y in years_all]},
         "yAxis": {"type": "value", "name": unit, "scale": True},
         "series": series,
