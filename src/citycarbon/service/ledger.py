@@ -83,9 +83,13 @@ def effective_lines(
     where an annual report is verified, keeps only it (so a year is never counted twice)."""
     if not enterprise_ids:
         return {}
-    reports = session.scalars(
-        select(Report).where(Report.enterprise_id.in_(enterprise_ids), Report.year == year)
-    ).all()
+    # plain columns, not ORM objects: a city-year is tens of thousands of rows
+    reports = session.execute(
+        select(
+            Report.id, Report.enterprise_id, Report.month, Report.version, Report.state,
+            Report.is_current, Report.factor_set, Report.gwp_set,
+        ).where(Report.enterprise_id.in_(enterprise_ids), Report.year == year)
+    ).all()  # fmt: skip
     versions: dict[int, list[ReportVersion]] = defaultdict(list)
     pins: dict[int, tuple[str, str]] = {}
     for r in reports:
@@ -107,11 +111,15 @@ def effective_lines(
         for e in effective.values():
             wanted[e.report.report_id] = (firm_id, e)
     if wanted:
-        rows = session.scalars(
-            select(ReportLine)
+        rows = session.execute(
+            select(
+                ReportLine.report_id, ReportLine.category, ReportLine.activity,
+                ReportLine.quantity, ReportLine.unit, ReportLine.facility,
+                ReportLine.qualifier, ReportLine.overrides,
+            )
             .where(ReportLine.report_id.in_(list(wanted)))
             .order_by(ReportLine.report_id, ReportLine.id)
-        ).all()
+        ).all()  # fmt: skip
         for row in rows:
             firm_id, e = wanted[row.report_id]
             chosen[firm_id].lines.append(
