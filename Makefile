@@ -37,7 +37,8 @@ lint: setup
 test: lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: setup
 	$(BIN)/python bench/inventory.py --rows 1000000
 	$(BIN)/python bench/inventory.py --rows 10000000
 	$(BIN)/python bench/intake.py --rows 1000000
+	$(BIN)/python bench/api.py

@@ -3,7 +3,7 @@
 # screenshots (Chinese otherwise renders as empty boxes), and Chromium for the browser tests.
 # Installs only what is missing; runs as root or through sudo.
 set -euo pipefail
-wanted=(fonts-wqy-microhei fonts-noto-cjk chromium poppler-utils)
+wanted=(fonts-wqy-microhei fonts-noto-cjk chromium poppler-utils wrk)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
@@ -59,13 +59,20 @@ class ActivityRecord:
         )
 
 
-def compute_record(record: ActivityRecord, factors: FactorSet) -> EmissionResult:
+def compute_record(
+    record: ActivityRecord, factors: FactorSet, *, year_fallback: bool = False
+) -> EmissionResult:
     """Emissions of one record through its category's linear method (the slow, obvious
-    path; the inventory engine computes the same numbers vectorised)."""
+    path; the inventory engine computes the same numbers vectorised). ``year_fallback``:
+    a year-dependent factor missing for the record's year takes the nearest year's value
+    (the trace names the factor, and so the year, actually used)."""
     spec = method_for(record.category)
     if spec.linear is None:
         raise TypeError(f"{spec.name} is a series method; use compute_series")
-    return spec.linear(record.context(factors), record.quantity)
+    context = record.context(factors)
+    if year_fallback:
+        context = replace(context, year_fallback=True)
+    return spec.linear(context, record.quantity)
 
 
 def compute_series(

@@ -206,7 +206,13 @@ LEDGER_LINE_INVALID = Message(
 
 
 def compute_line(
-    line: LedgerLine, year: int, factors: FactorSet, gwp: GwpTable, entity: str = ""
+    line: LedgerLine,
+    year: int,
+    factors: FactorSet,
+    gwp: GwpTable,
+    entity: str = "",
+    *,
+    year_fallback: bool = False,
 ) -> LedgerFigure:
     """Emissions and energy of one line (the engine's per-record path)."""
     try:
@@ -227,7 +233,7 @@ def compute_line(
         qualifier=line.qualifier,
         overrides=overrides,
     )
-    result = compute_record(record, factors)
+    result = compute_record(record, factors, year_fallback=year_fallback)
     co2e = sum(t * gwp.gwp(g) for g, t in result.gases_t.items())
     return LedgerFigure(
         line=line,
@@ -245,12 +251,17 @@ def compute_ledger(
     lines: Sequence[LedgerLine],
     factors: FactorSet,
     gwp: GwpTable,
+    *,
+    year_fallback: bool = False,
 ) -> Ledger:
     """Compute every line, then roll up by month × source, by month and for the year.
 
     ``lines`` are the lines of the effective versions only (see :func:`effective_reports`);
     the year total follows :func:`annual_basis`."""
-    figures = tuple(compute_line(line, year, factors, gwp, entity) for line in lines)
+    figures = tuple(
+        compute_line(line, year, factors, gwp, entity, year_fallback=year_fallback)
+        for line in lines
+    )
 
     def row(month: int, category: str, activity: str, scope: str) -> LedgerRow:
         return LedgerRow(

@@ -27,7 +27,7 @@ from citycarbon.enterprise.ledger import (
     compute_ledger,
     effective_reports,
 )
-from citycarbon.errors import CitycarbonError, Message
+from citycarbon.errors import CitycarbonError, FactorNotFoundError, Message
 from citycarbon.refdata.loader import default_factor_set_ref, load_codelist, load_factor_set
 from citycarbon.refdata.loader import load_gwp as _load_gwp
 from citycarbon.service import audit
@@ -165,6 +165,9 @@ class EnterpriseLedger:
     region_code: str
     ledger: Ledger
     effective: dict[int, EffectiveReport]
+    # a year-dependent factor (the grid factor) is not published for the year: the nearest
+    # year's value was used, as for the stored inventories computed outside strict mode
+    nearest_year_factors: bool = False
 
 
 def enterprise_ledger(
@@ -183,7 +186,15 @@ def enterprise_ledger(
     lines = found.lines if found else []
     fs, g = _refs(found.pinned if found else (), factor_set, gwp)
     methods.load_all()
-    ledger = compute_ledger(firm.credit_code, year, lines, load_factor_set(fs), _load_gwp(g))
+    factors, table = load_factor_set(fs), _load_gwp(g)
+    nearest = False
+    try:
+        ledger = compute_ledger(firm.credit_code, year, lines, factors, table)
+    except FactorNotFoundError as exc:
+        if exc.field != "year":
+            raise
+        ledger = compute_ledger(firm.credit_code, year, lines, factors, table, year_fallback=True)
+        nearest = True
     return EnterpriseLedger(
         firm.credit_code,
         firm.name_zh,
@@ -191,6 +202,7 @@ def enterprise_ledger(
         firm.region_code,
         ledger,
         found.effective if found else {},
+        nearest_year_factors=nearest,
     )
 
 

@@ -51,5 +51,7 @@ async def read_session(request: Request) -> AsyncIterator[Session]:
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
 SignedInDep = Annotated[Actor, Depends(signed_in_actor)]
-ReadSession = Annotated[Session, Depends(read_session)]
+# scope="function": the session (and its pooled connection) is closed when the route returns,
+# not after the response is sent; under load the pool would otherwise run dry
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 Sessions = Annotated[sessionmaker[Session], Depends(sessions_of)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -266,7 +266,10 @@ def post_token(username: str, body: NewToken, actor: SignedInDep, sessions: Sess
     status_code=204,
 )
 def delete_token(
-    token_id: int, request: Request, actor: SignedInDep, sessions: Sessions
+    token_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    request: Request,
+    actor: SignedInDep,
+    sessions: Sessions,
 ) -> Response:
     with sessions.begin() as session:
         revoke_token(session, actor, token_id)

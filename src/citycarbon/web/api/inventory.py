@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Annotated, Any, Literal, TypeVar
@@ -124,6 +125,25 @@ async def recomputation(request: Request, run: InventoryRun) -> Recomputation:
     return found
 
 
+FRONT_CACHE = "inventory.front"  # answers by request, for FRESH_S seconds
+FRONT_KEPT = 2048
+FRESH_S = 5.0
+
+
+def fresh(request: Request, key: Hashable) -> tuple[dict[str, Any], bytes] | None:
+    """A recent answer to the same request from an actor of the same scope: served with no
+    query at all. Runs are immutable, so the only staleness is a new or newly published run
+    (another process may store or publish one), seen within ``FRESH_S`` seconds."""
+    hit = lru(request, FRONT_CACHE, FRONT_KEPT).lookup(key)
+    if hit is None or hit[0] < time.monotonic():
+        return None
+    return hit[1]  # type: ignore[no-any-return]
+
+
+def keep_fresh(request: Request, key: Hashable, answer: tuple[dict[str, Any], bytes]) -> None:
+    lru(request, FRONT_CACHE, FRONT_KEPT).keep(key, (time.monotonic() + FRESH_S, answer))
+
+
 def encoded(model: Any) -> bytes:
     return orjson.dumps(model, option=JSON_OPTIONS)
 
@@ -136,6 +156,17 @@ def json_bytes(body: bytes) -> Response:
 
 
 async def cockpit_model(
+    request: Request, actor: Actor, session: Session, region: str | None, year: int | None
+) -> tuple[dict[str, Any], bytes]:
+    front = ("cockpit", region, year, scope_of(actor))
+    answer = fresh(request, front)
+    if answer is None:
+        answer = await _cockpit_model(request, actor, session, region, year)
+        keep_fresh(request, front, answer)
+    return answer
+
+
+async def _cockpit_model(
     request: Request, actor: Actor, session: Session, region: str | None, year: int | None
 ) -> tuple[dict[str, Any], bytes]:
     plan = cockpit_service.plan(session, actor, region or default_region(session, actor), year)
@@ -189,6 +220,27 @@ async def explorer_model(
     gas: str = "CO2e",
     run: int | None = None,
     enterprises: bool | None = None,
+) -> tuple[dict[str, Any], bytes]:
+    front = ("explorer", region, year, category, gas, run, enterprises, scope_of(actor))
+    answer = fresh(request, front)
+    if answer is None:
+        answer = await _explorer_model(
+            request, actor, session, region, year, category, gas, run, enterprises
+        )
+        keep_fresh(request, front, answer)
+    return answer
+
+
+async def _explorer_model(
+    request: Request,
+    actor: Actor,
+    session: Session,
+    region: str | None,
+    year: int | None,
+    category: str | None,
+    gas: str,
+    run: int | None,
+    enterprises: bool | None,
 ) -> tuple[dict[str, Any], bytes]:
     query = resolve(
         session, actor, region or default_region(session, actor), year, category, gas, run

@@ -562,6 +562,7 @@ async def get_ledger(
             "gwp_set": led.gwp_set,
             "basis": led.basis,
             "verified": led.verified,
+            "nearest_year_factors": found.nearest_year_factors,
             "by_source": [row.as_dict() for row in led.by_source],
             "by_month": [row.as_dict() for row in led.by_month],
             "year_total": led.year_total.as_dict(),

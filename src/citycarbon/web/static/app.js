@@ -17,12 +17,13 @@
       }
     }
     const chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(option);
+    // listen before setOption: ECharts may finish drawing inside setOption itself
+    chart.on("finished", () => { el.dataset.rendered = "true"; });
     chart.on("click", (params) => {
       const url = params.data && params.data.url;
       if (url) window.location.href = url;
     });
-    chart.on("finished", () => { el.dataset.rendered = "true"; });
+    chart.setOption(option);
     charts.set(el, chart);
   }
 

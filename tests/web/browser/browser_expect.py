@@ -1,0 +1,44 @@
+"""What each demo user should see after signing in: their landing page and their menu
+(written out here, not derived from ``citycarbon.web.nav``, so that the test checks it)."""
+
+from __future__ import annotations
+
+ALL_NAV = {
+    "/cockpit": "City cockpit",
+    "/explorer": "Inventory explorer",
+    "/portal": "Enterprise portal",
+    "/review": "District review",
+    "/verify": "Verifier queue",
+    "/refdata": "Reference data",
+    "/admin": "Administration",
+}
+
+# one user of each role
+HOME_OF = {
+    "admin": "/cockpit",
+    "city": "/cockpit",
+    "district-321102": "/cockpit",
+    "firm-1": "/portal",
+    "verifier-a": "/verify",
+    "reviewer": "/cockpit",
+    "public": "/cockpit",
+}
+
+NAV_OF = {
+    "admin": list(ALL_NAV),
+    "city": ["/cockpit", "/explorer", "/review", "/refdata", "/admin"],  # audit log, regions
+    "district-321102": ["/cockpit", "/explorer", "/review", "/refdata"],
+    "firm-1": ["/cockpit", "/portal", "/refdata"],
+    "verifier-a": ["/cockpit", "/verify", "/refdata"],
+    "reviewer": ["/cockpit", "/explorer", "/refdata"],
+    "public": ["/cockpit", "/explorer", "/refdata"],
+}
+
+DISTRICTS = {
+    "321102": ("京口区", "Jingkou"),
+    "321111": ("润州区", "Runzhou"),
+    "321112": ("丹徒区", "Dantu"),
+    "321181": ("丹阳市", "Danyang"),
+    "321182": ("扬中市", "Yangzhong"),
+    "321183": ("句容市", "Jurong"),
+}
