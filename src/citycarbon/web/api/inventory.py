@@ -16,6 +16,7 @@ import io
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
@@ -155,13 +156,28 @@ def json_bytes(body: bytes) -> Response:
 # ---- the cockpit -----------------------------------------------------------------------------
 
 
+SessionSource = Callable[[], AbstractContextManager[Session]]
+
+
+def reuse(session: Session) -> SessionSource:
+    """A page that already holds a session lends it to the read models."""
+    return lambda: nullcontext(session)
+
+
+def own_session(request: Request) -> SessionSource:
+    """A session opened only when an answer is not cached (the hot path opens none)."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
+
+
 async def cockpit_model(
-    request: Request, actor: Actor, session: Session, region: str | None, year: int | None
+    request: Request, actor: Actor, source: SessionSource, region: str | None, year: int | None
 ) -> tuple[dict[str, Any], bytes]:
     front = ("cockpit", region, year, scope_of(actor))
     answer = fresh(request, front)
     if answer is None:
-        answer = await _cockpit_model(request, actor, session, region, year)
+        with source() as session:
+            answer = await _cockpit_model(request, actor, session, region, year)
         keep_fresh(request, front, answer)
     return answer
 
@@ -195,14 +211,13 @@ async def _cockpit_model(
 async def get_cockpit(
     request: Request,
     actor: ActorDep,
-    session: ReadSession,
     region: RegionParam = None,
     year: YearParam = None,
 ) -> Response:
     """The four indicators with their trend over every stored year and the default target
     pace, emissions by sector, districts (for the map), sinks and net emissions, and the
     top ten direct emitters. The public sees published inventories and no enterprise."""
-    _, body = await cockpit_model(request, actor, session, region, year)
+    _, body = await cockpit_model(request, actor, own_session(request), region, year)
     return json_bytes(body)
 
 
@@ -212,7 +227,7 @@ async def get_cockpit(
 async def explorer_model(
     request: Request,
     actor: Actor,
-    session: Session,
+    source: SessionSource,
     *,
     region: str | None,
     year: int | None = None,
@@ -224,9 +239,10 @@ async def explorer_model(
     front = ("explorer", region, year, category, gas, run, enterprises, scope_of(actor))
     answer = fresh(request, front)
     if answer is None:
-        answer = await _explorer_model(
-            request, actor, session, region, year, category, gas, run, enterprises
-        )
+        with source() as session:
+            answer = await _explorer_model(
+                request, actor, session, region, year, category, gas, run, enterprises
+            )
         keep_fresh(request, front, answer)
     return answer
 
@@ -290,7 +306,6 @@ def csv_download(rows: list[dict[str, Any]], columns: tuple[str, ...], name: str
 async def get_explorer(
     request: Request,
     actor: ActorDep,
-    session: ReadSession,
     region: RegionParam = None,
     year: YearParam = None,
     category: CategoryParam = None,
@@ -306,7 +321,7 @@ async def get_explorer(
     model, body = await explorer_model(
         request,
         actor,
-        session,
+        own_session(request),
         region=region,
         year=year,
         category=category,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from citycarbon.service.ledger import RecordNotFoundError
-from citycarbon.web.api.inventory import RegionParam, YearParam, cockpit_model
+from citycarbon.web.api.inventory import RegionParam, YearParam, cockpit_model, reuse
 from citycarbon.web.deps import ActorDep, ReadSession
 from citycarbon.web.templating import lang_of, render
 
@@ -213,7 +213,7 @@ async def cockpit_page(
 ) -> Response:
     lang = lang_of(request)
     try:
-        model, _ = await cockpit_model(request, actor, session, region, year)
+        model, _ = await cockpit_model(request, actor, reuse(session), region, year)
     except RecordNotFoundError as exc:
         return render(request, "cockpit.html", {"model": None, "missing": exc.message}, 404)
     has_map = bool(model["districts"]) and model["region"]["level"] == "city"

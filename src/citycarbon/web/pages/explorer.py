@@ -20,6 +20,7 @@ from citycarbon.web.api.inventory import (
     RunParam,
     YearParam,
     explorer_model,
+    reuse,
     trace_model,
 )
 from citycarbon.web.deps import ActorDep, ReadSession
@@ -71,7 +72,7 @@ async def explorer_page(
     enterprises: bool | None = None,
 ) -> Response:
     model, _ = await explorer_model(
-        request, actor, session, region=region, year=year, category=category, gas=gas,
+        request, actor, reuse(session), region=region, year=year, category=category, gas=gas,
         run=run, enterprises=enterprises,
     )  # fmt: skip
     return render(
