@@ -115,3 +115,27 @@ def test_a_restatement_is_due_some_days_after_it_is_opened(db_sessions: sessionm
         )
         # the superseded version is history and never flagged; the new one is not late yet
         assert [(r.version, r.overdue) for r in listed] == [(2, None), (1, None)]
+
+
+def test_report_lists_page_in_the_database_and_count_what_they_would_list(
+    db_sessions: sessionmaker[Session],
+):
+    city = build_city(db_sessions)
+    with db_sessions.begin() as s:
+        for month in range(1, 7):
+            open_report(s, city.actors["admin"], FIRM_A, 2024, month)
+            open_report(s, city.actors["admin"], FIRM_B, 2024, month)
+    report_in_state(db_sessions, FIRM_A, "submitted", month=7)
+    office = city.actors["city"]
+    day = dt.date(2024, 6, 25)
+    with db_sessions() as s:
+        everything = queries.list_reports(s, office, today=day)
+        assert queries.count_reports(s, office, today=day) == len(everything) == 13
+        for offset, limit in ((0, 5), (5, 5), (10, 5), (12, 1)):
+            page = queries.list_reports(s, office, today=day, limit=limit, offset=offset)
+            assert [r.id for r in page] == [r.id for r in everything[offset : offset + limit]]
+        late = [r.id for r in everything if r.overdue is not None]
+        assert late
+        assert queries.count_reports(s, office, today=day, overdue_only=True) == len(late)
+        paged = queries.list_reports(s, office, today=day, overdue_only=True, limit=2, offset=1)
+        assert [r.id for r in paged] == late[1:3]

@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from citycarbon.enterprise.deadlines import DeadlinePolicy, overdue
-from citycarbon.enterprise.workflow import ReportState
+from citycarbon.enterprise.workflow import EDITABLE, ReportState
 from citycarbon.errors import Message
 from citycarbon.service import audit
 from citycarbon.service.access import Permission, require, visible_reports
@@ -88,21 +88,18 @@ def _summary(
     )
 
 
-def list_reports(
+def _report_query(
     session: Session,
     actor: Actor,
     *,
-    today: dt.date,
-    year: int | None = None,
-    month: int | None = None,
-    state: ReportState | None = None,
-    credit_code: str | None = None,
-    region_code: str | None = None,
-    all_versions: bool = False,
-    overdue_only: bool = False,
-) -> list[ReportSummary]:
-    """The reports the actor may see, newest period first, each flagged if overdue
-    ``today``. ``region_code`` takes the region and everything below it."""
+    year: int | None,
+    month: int | None,
+    state: ReportState | None,
+    credit_code: str | None,
+    region_code: str | None,
+    all_versions: bool,
+    overdue_only: bool,
+) -> Select[Report, Enterprise, str]:
     visible = visible_reports(actor, select(Report.id))
     stmt = (
         select(Report, Enterprise, User.username)
@@ -110,8 +107,11 @@ def list_reports(
         .outerjoin(User, User.id == Report.verifier_id)
         .where(Report.id.in_(visible.scalar_subquery()))
     )
-    if not all_versions:
+    if not all_versions or overdue_only:  # a superseded version is history, never late
         stmt = stmt.where(Report.is_current.is_(True))
+    if overdue_only:  # only these states can be late (enterprise.deadlines.overdue)
+        late = [s.value for s in EDITABLE] + [ReportState.SUBMITTED.value]
+        stmt = stmt.where(Report.state.in_(late))
     if year is not None:
         stmt = stmt.where(Report.year == year)
     if month is not None:
@@ -126,17 +126,72 @@ def list_reports(
             Region.path.startswith(path or f"/{region_code}/", autoescape=True)
         )
         stmt = stmt.where(Enterprise.region_code.in_(subtree.scalar_subquery()))
-    stmt = stmt.order_by(
+    return stmt
+
+
+def list_reports(
+    session: Session,
+    actor: Actor,
+    *,
+    today: dt.date,
+    year: int | None = None,
+    month: int | None = None,
+    state: ReportState | None = None,
+    credit_code: str | None = None,
+    region_code: str | None = None,
+    all_versions: bool = False,
+    overdue_only: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ReportSummary]:
+    """The reports the actor may see, newest period first, each flagged if overdue
+    ``today``. ``region_code`` takes the region and everything below it. ``limit`` and
+    ``offset`` page in the database (a city holds hundreds of thousands of reports)."""
+    stmt = _report_query(
+        session, actor, year=year, month=month, state=state, credit_code=credit_code,
+        region_code=region_code, all_versions=all_versions, overdue_only=overdue_only,
+    ).order_by(
         Report.year.desc(), Report.month.desc(), Enterprise.credit_code, Report.version.desc()
-    )
+    )  # fmt: skip
     policy = deadline_policy(session)
+    if not overdue_only:
+        stmt = stmt.offset(offset).limit(limit)
     summaries = [
         _summary(report, firm, verifier, policy, today)
         for report, firm, verifier in session.execute(stmt)
     ]
-    if overdue_only:
+    if overdue_only:  # lateness depends on today and the policy: decided here, then paged
         summaries = [s for s in summaries if s.overdue is not None]
+        summaries = summaries[offset:] if limit is None else summaries[offset : offset + limit]
     return summaries
+
+
+def count_reports(
+    session: Session,
+    actor: Actor,
+    *,
+    today: dt.date,
+    year: int | None = None,
+    month: int | None = None,
+    state: ReportState | None = None,
+    credit_code: str | None = None,
+    region_code: str | None = None,
+    all_versions: bool = False,
+    overdue_only: bool = False,
+) -> int:
+    """How many reports :func:`list_reports` would give without a limit."""
+    if overdue_only:
+        return len(
+            list_reports(
+                session, actor, today=today, year=year, month=month, state=state,
+                credit_code=credit_code, region_code=region_code, overdue_only=True,
+            )
+        )  # fmt: skip
+    stmt = _report_query(
+        session, actor, year=year, month=month, state=state, credit_code=credit_code,
+        region_code=region_code, all_versions=all_versions, overdue_only=False,
+    )  # fmt: skip
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
 def get_report(

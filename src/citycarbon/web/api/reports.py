@@ -50,6 +50,7 @@ from citycarbon.service.report_queries import (
     ReportSummary,
     ReportView,
     attachment_content,
+    count_reports,
     get_report,
     list_reports,
 )
@@ -188,18 +189,20 @@ async def get_reports(
     output: Format = "json",
 ) -> Response:
     require_grant(actor, Permission.READ_REPORT)
-    found = list_reports(
-        session, actor, today=on or today(), year=year, month=month, state=state,
-        credit_code=enterprise or None, region_code=region or None,
-        all_versions=all_versions, overdue_only=overdue,
-    )  # fmt: skip
-    page = [summary_dict(s) for s in found[offset : offset + limit]]
+    filters: dict[str, Any] = {
+        "today": on or today(), "year": year, "month": month, "state": state,
+        "credit_code": enterprise or None, "region_code": region or None,
+        "all_versions": all_versions, "overdue_only": overdue,
+    }  # fmt: skip
+    found = list_reports(session, actor, **filters, limit=limit, offset=offset)
+    page = [summary_dict(s) for s in found]
     if output == "csv":
         for row in page:
             late = row["overdue"] or {}
             row["overdue_zh"], row["overdue_en"] = late.get("zh"), late.get("en")
         return csv_download(page, REPORT_CSV, "reports")
-    return JsonResponse({"total": len(found), "offset": offset, "reports": page})
+    total = count_reports(session, actor, **filters)
+    return JsonResponse({"total": total, "offset": offset, "reports": page})
 
 
 @router.get("/reports/{report_id}", summary="一份报告：数据、证明材料、历史、期限 / one report")
