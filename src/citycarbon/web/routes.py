@@ -6,9 +6,12 @@ from fastapi import APIRouter
 
 
 def api_routers() -> list[APIRouter]:
-    from citycarbon.web.api import account, admin, inventory, refdata, reports
+    from citycarbon.web.api import account, admin, enterprises, inventory, refdata, reports
 
-    return [account.router, inventory.router, reports.router, refdata.router, admin.router]
+    return [
+        account.router, inventory.router, reports.router, enterprises.router, refdata.router,
+        admin.router,
+    ]  # fmt: skip
 
 
 def page_routers() -> list[APIRouter]:
