@@ -63,6 +63,8 @@ RUNS_KEPT = 4
 RegionParam = Annotated[str | None, Query(min_length=2, max_length=12, pattern=r"^\d+$")]
 YearParam = Annotated[int | None, Query(ge=1900, le=2200)]
 RunParam = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+RunRequired = Annotated[int, Query(ge=1, le=2**31 - 1)]
+RegionRequired = Annotated[str, Query(min_length=2, max_length=12, pattern=r"^\d+$")]
 CategoryParam = Annotated[str | None, Query(max_length=20)]
 GasParam = Annotated[str, Query(max_length=20)]
 FormatParam = Annotated[Literal["json", "csv"], Query(alias="format")]
@@ -369,8 +371,8 @@ async def get_trace(
     request: Request,
     actor: ActorDep,
     session: ReadSession,
-    run: Annotated[int, Query(ge=1, le=2**31 - 1)],
-    region: Annotated[str, Query(min_length=2, max_length=12, pattern=r"^\d+$")],
+    run: RunRequired,
+    region: RegionRequired,
     category: CategoryParam = None,
     gas: GasParam = "CO2e",
 ) -> Response:
