@@ -150,3 +150,29 @@ def test_the_cockpit_page_embeds_its_charts_and_the_map(client_as):
     assert "Top emitters" in english.text
     assert 'data-testid="top-emitters"' in english.text
     assert client_as("city").get("/cockpit?region=999999").status_code == 404
+
+
+def test_a_started_server_recomputes_the_runs_the_first_cockpits_show(demo_dir):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from citycarbon.web.app import create_app
+    from citycarbon.web.settings import WebSettings
+
+    app = create_app(WebSettings(data_dir=demo_dir, secret_key="k"))
+    with TestClient(app, base_url="https://testserver"):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            warmed = dict(app.state.cache.get("inventory.recomputations") or {})
+            if len(warmed) == 2 and all(f.done() for f in warmed.values()):
+                break
+            time.sleep(0.2)
+        with app.state.sessions() as session:
+            runs = session.scalars(
+                select(InventoryRun).where(InventoryRun.region_code == CITY)
+            ).all()
+    latest = max(runs, key=lambda r: (r.year, r.id)).id
+    published = max((r for r in runs if r.published), key=lambda r: (r.year, r.id)).id
+    assert set(warmed) == {latest, published}
+    assert all(f.exception() is None for f in warmed.values())

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from citycarbon.accounting.inventory_result import scope_of
 from citycarbon.refdata.trees import load_category_tree
-from citycarbon.service.actor import Actor
+from citycarbon.service.actor import LOCAL_ADMIN, Actor
 from citycarbon.service.explorer import (
+    default_region,
     latest_by_year,
     readable_region,
     region_info,
@@ -352,3 +353,19 @@ def district_names(session: Session, region: Region) -> dict[str, dict[str, str]
         )
         out[r.code] = {"code": county.code, "name_zh": county.name_zh, "name_en": county.name_en}
     return out
+
+
+def runs_to_warm(session: Session) -> list[int]:
+    """The runs a freshly started server recomputes before anyone asks: the default
+    region's latest run of the latest year (what signed-in cockpits show first) and its
+    latest published one (what the public sees)."""
+    top = default_region(session, LOCAL_ADMIN)
+    region = readable_region(session, LOCAL_ADMIN, top)
+    runs = runs_covering(session, LOCAL_ADMIN, region)
+    by_year = latest_by_year(runs)
+    published = latest_by_year([r for r in runs if r.published])
+    chosen = [by_year[max(by_year)].id] if by_year else []
+    if published and published[max(published)].id not in chosen:
+        chosen.append(published[max(published)].id)
+    return chosen
+

@@ -4,8 +4,10 @@ database (which must be at the current schema), mounts the static files, the API
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
@@ -99,9 +101,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # process: taken out of the cyclic collector, whose full passes otherwise pause requests
     gc.collect()
     gc.freeze()
+    warming = None
+    if app.state.settings.warm_up:
+        from citycarbon.web.api.inventory import warm_up
+
+        warming = asyncio.create_task(_quietly(warm_up(app.state)))
     yield
+    if warming is not None:
+        warming.cancel()
     # close pooled connections when the server stops (PostgreSQL would otherwise keep them)
     app.state.sessions.kw["bind"].dispose()
+
+
+async def _quietly(work: Awaitable[None]) -> None:
+    """A warm-up that fails (no inventory stored yet, say) is no error: the request that
+    needs the result will compute it and report what is wrong."""
+    with contextlib.suppress(CitycarbonError):
+        await work
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:

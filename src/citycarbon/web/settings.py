@@ -28,6 +28,7 @@ class WebSettings:
     login_attempts: int = 5  # failed logins per client and user name …
     login_window_s: float = 300.0  # … within this many seconds before a 429
     notice: Message | None = None
+    warm_up: bool = True  # recompute the latest runs in the background at start-up
 
     def resolved_secret(self) -> str:
         """The key that signs session cookies: given, from CITYCARBON_SECRET_KEY, or made

@@ -91,7 +91,11 @@ class Lru(OrderedDict[Hashable, Any]):
 
 
 def lru(request: Request, name: str, size: int) -> Lru:
-    store: dict[str, Any] = request.app.state.cache
+    return lru_of(request.app.state, name, size)
+
+
+def lru_of(state: Any, name: str, size: int) -> Lru:
+    store: dict[str, Any] = state.cache
     found = store.get(name)
     if not isinstance(found, Lru):
         found = store[name] = Lru(size)
@@ -105,11 +109,24 @@ def scope_of(actor: Actor) -> tuple[object, ...]:
 
 async def recomputation(request: Request, run: InventoryRun) -> Recomputation:
     """The run's recomputation, made once in a worker thread (the caller checked access)."""
-    cache = lru(request, RUN_CACHE, RUNS_KEPT)
-    pending = cache.lookup(run.id)
+    return await recomputation_of(request.app.state, run.id)
+
+
+async def warm_up(state: Any) -> None:
+    """Recompute, in the background, the runs the first cockpits will show (a run of a
+    large city takes seconds; without this the first signed-in visitor waits for it)."""
+    sessions: sessionmaker[Session] = state.sessions
+    with sessions() as session:
+        run_ids = cockpit_service.runs_to_warm(session)
+    for run_id in run_ids:
+        await recomputation_of(state, run_id)
+
+
+async def recomputation_of(state: Any, run_id: int) -> Recomputation:
+    cache = lru_of(state, RUN_CACHE, RUNS_KEPT)
+    pending = cache.lookup(run_id)
     if pending is None:
-        sessions: sessionmaker[Session] = request.app.state.sessions
-        run_id = run.id
+        sessions: sessionmaker[Session] = state.sessions
 
         def build() -> Recomputation:
             with sessions() as session:
@@ -119,11 +136,11 @@ async def recomputation(request: Request, run: InventoryRun) -> Recomputation:
                 return recompute(session, stored)
 
         pending = asyncio.ensure_future(run_in_threadpool(build))
-        cache.keep(run.id, pending)
+        cache.keep(run_id, pending)
     try:
         found: Recomputation = await pending
     except Exception:
-        cache.pop(run.id, None)
+        cache.pop(run_id, None)
         raise
     return found
 
