@@ -176,3 +176,20 @@ def test_a_started_server_recomputes_the_runs_the_first_cockpits_show(demo_dir):
     published = max((r for r in runs if r.published), key=lambda r: (r.year, r.id)).id
     assert set(warmed) == {latest, published}
     assert all(f.exception() is None for f in warmed.values())
+
+
+def test_a_warm_up_cut_short_by_a_stopping_server_is_redone_by_the_next(demo_dir):
+    from fastapi.testclient import TestClient
+    from web_clients import PASSWORD
+
+    from citycarbon.web.app import create_app
+    from citycarbon.web.settings import WebSettings
+
+    app = create_app(WebSettings(data_dir=demo_dir, secret_key="k"))
+    with TestClient(app, base_url="https://testserver"):
+        pass  # stopped at once: the warm-up's work belongs to a loop that is gone
+    with TestClient(app, base_url="https://testserver") as client:
+        client.post("/login", data={"username": "city", "password": PASSWORD})
+        cockpit = client.get(f"/api/v1/cockpit?region={CITY}")
+    assert cockpit.status_code == 200, cockpit.text
+    assert cockpit.json()["top_emitters"]

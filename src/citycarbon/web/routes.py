@@ -6,11 +6,19 @@ from fastapi import APIRouter
 
 
 def api_routers() -> list[APIRouter]:
-    from citycarbon.web.api import account, admin, enterprises, inventory, refdata, reports
+    from citycarbon.web.api import (
+        account,
+        admin,
+        enterprises,
+        imports,
+        inventory,
+        refdata,
+        reports,
+    )
 
     return [
-        account.router, inventory.router, reports.router, enterprises.router, refdata.router,
-        admin.router,
+        account.router, inventory.router, reports.router, enterprises.router, imports.router,
+        refdata.router, admin.router,
     ]  # fmt: skip
 
 
@@ -21,6 +29,7 @@ def page_routers() -> list[APIRouter]:
         admin,
         cockpit,
         explorer,
+        imports,
         portal,
         refdata,
         review,
@@ -28,5 +37,5 @@ def page_routers() -> list[APIRouter]:
 
     return [
         account.router, cockpit.router, explorer.router, portal.router, review.router,
-        refdata.router, admin.router, about.router,
+        refdata.router, imports.router, admin.router, about.router,
     ]  # fmt: skip

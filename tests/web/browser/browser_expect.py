@@ -9,6 +9,7 @@ ALL_NAV = {
     "/portal": "Enterprise portal",
     "/review": "District review",
     "/verify": "Verifier queue",
+    "/import": "Data import",
     "/refdata": "Reference data",
     "/admin": "Administration",
 }
@@ -26,8 +27,8 @@ HOME_OF = {
 
 NAV_OF = {
     "admin": list(ALL_NAV),
-    "city": ["/cockpit", "/explorer", "/review", "/refdata", "/admin"],  # audit log, regions
-    "district-321102": ["/cockpit", "/explorer", "/review", "/refdata"],
+    "city": ["/cockpit", "/explorer", "/review", "/import", "/refdata", "/admin"],  # audit log
+    "district-321102": ["/cockpit", "/explorer", "/review", "/import", "/refdata"],
     "firm-1": ["/cockpit", "/portal", "/refdata"],
     "verifier-a": ["/cockpit", "/verify", "/refdata"],
     "reviewer": ["/cockpit", "/explorer", "/refdata"],

@@ -125,6 +125,10 @@ async def warm_up(state: Any) -> None:
 async def recomputation_of(state: Any, run_id: int) -> Recomputation:
     cache = lru_of(state, RUN_CACHE, RUNS_KEPT)
     pending = cache.lookup(run_id)
+    if pending is not None and (
+        pending.get_loop() is not asyncio.get_running_loop() or pending.cancelled()
+    ):
+        pending = None  # made by a server (event loop) that has stopped: make it again
     if pending is None:
         sessions: sessionmaker[Session] = state.sessions
 

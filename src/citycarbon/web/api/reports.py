@@ -14,7 +14,8 @@ import datetime as dt
 import io
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -371,11 +372,10 @@ def safe_name(filename: str | None, fallback: str) -> str:
     return name[:200] or fallback
 
 
-def import_upload(
-    session: Session, actor: Actor, report_id: int, upload: UploadFile
-) -> dict[str, int]:
-    """An uploaded spreadsheet into the report: saved to a temporary file (the intake
-    reads files), imported as the acting user all or nothing, and the file removed."""
+@contextmanager
+def saved_upload(upload: UploadFile) -> Iterator[tuple[str, Path]]:
+    """An uploaded spreadsheet in a temporary folder (the intake reads files), removed
+    afterwards: its shown name and its path."""
     name = safe_name(upload.filename, "upload.csv")
     suffix = Path(name).suffix.lower()
     if suffix not in SPREADSHEET_SUFFIXES:
@@ -388,6 +388,15 @@ def import_upload(
     with tempfile.TemporaryDirectory(prefix="citycarbon-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(content)
+        yield name, path
+
+
+def import_upload(
+    session: Session, actor: Actor, report_id: int, upload: UploadFile
+) -> dict[str, int]:
+    """An uploaded spreadsheet into the report, imported as the acting user all or
+    nothing."""
+    with saved_upload(upload) as (name, path):
         return import_into_report(session, actor, report_id, path, name)
 
 
