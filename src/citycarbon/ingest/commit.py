@@ -36,7 +36,7 @@ from citycarbon.ingest.lookups import (
 from citycarbon.ingest.readers import read_file
 from citycarbon.ingest.validate import Checked, check_file
 from citycarbon.service import audit
-from citycarbon.service.access import GRANTS, ForbiddenError, Permission
+from citycarbon.service.access import ForbiddenError, Permission, holds
 from citycarbon.service.actor import Actor
 from citycarbon.store.models import ImportBatch, Region, Setting
 
@@ -285,6 +285,12 @@ def sorted_issues(issues: list[Issue]) -> list[Issue]:
     )
 
 
+def may_import(actor: Actor, kind: str) -> bool:
+    """Whether the actor's role may import files of ``kind`` (the rows themselves are
+    then checked against its scope)."""
+    return holds(actor, PERMISSION[get_kind(kind).scope])
+
+
 def import_file(
     sessions_or_session: sessionmaker[Session] | Session,
     actor: Actor,
@@ -299,8 +305,7 @@ def import_file(
     ``progress(phase, rows)`` reports phases ``read``, ``validate``, ``write`` and ``done``.
     """
     spec = get_kind(kind)
-    permission = PERMISSION[spec.scope]
-    if permission not in GRANTS[actor.role]:
+    if not may_import(actor, kind):
         raise ForbiddenError(
             Message(
                 zh=f"用户 {actor.username}（{actor.role.label.zh}）无权导入{spec.zh}",

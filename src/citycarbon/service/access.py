@@ -100,6 +100,19 @@ class Target:
 EVERYWHERE = Target()
 
 
+def holds(actor: Actor, permission: Permission) -> bool:
+    """Whether the actor's role holds the permission anywhere (menus, and lists that the
+    ``visible_*`` filters scope); whether it may act on a record is :func:`may`."""
+    return permission in GRANTS[actor.role]
+
+
+def require_grant(actor: Actor, permission: Permission) -> None:
+    """Refuse a role that holds the permission nowhere (lists are scoped by the
+    ``visible_*`` filters, so a role that holds it somewhere may ask)."""
+    if not holds(actor, permission):
+        require(actor, permission)  # refused, with the usual message
+
+
 def may(actor: Actor, permission: Permission, target: Target = EVERYWHERE) -> bool:
     if permission not in GRANTS[actor.role]:
         return False

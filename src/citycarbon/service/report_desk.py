@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from citycarbon.enterprise.workflow import EDITABLE, FROZEN, ReportState, require_editable
 from citycarbon.errors import InputDataError, Issue, Message
 from citycarbon.service.access import (
-    GRANTS,
     Permission,
     Target,
     may,
     require,
+    require_grant,
     visible_enterprises,
 )
 from citycarbon.service.actor import Actor
@@ -38,13 +38,6 @@ if TYPE_CHECKING:
     from citycarbon.ingest.readers import RawTable
 
 ACTIVITY_KIND = "enterprise-activity"
-
-
-def require_grant(actor: Actor, permission: Permission) -> None:
-    """Refuse a role that holds the permission nowhere (lists are scoped by the
-    ``visible_*`` filters, so a role that holds it somewhere may ask)."""
-    if permission not in GRANTS[actor.role]:
-        require(actor, permission)  # refused, with the usual message
 
 
 # ---- the steps an actor may take on a report now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from citycarbon.errors import Message
-from citycarbon.service.access import GRANTS, Permission
+from citycarbon.service.access import Permission, holds
 from citycarbon.service.actor import Actor
 
 
@@ -28,14 +28,8 @@ NAV: tuple[NavItem, ...] = (
 )
 
 
-def has(actor: Actor, permission: Permission) -> bool:
-    """Whether the role holds the permission somewhere (menus; the records themselves are
-    checked by the service layer)."""
-    return permission in GRANTS[actor.role]
-
-
 def nav_for(actor: Actor) -> list[NavItem]:
-    return [i for i in NAV if i.permission is None or has(actor, i.permission)]
+    return [i for i in NAV if i.permission is None or holds(actor, i.permission)]
 
 
 def home_for(actor: Actor) -> str:
@@ -44,6 +38,6 @@ def home_for(actor: Actor) -> str:
         (Permission.EDIT_REPORT, "/portal"),
         (Permission.VERIFY_REPORT, "/verify"),
     ):
-        if has(actor, permission) and actor.role.value != "admin":
+        if holds(actor, permission) and actor.role.value != "admin":
             return path
     return "/cockpit"

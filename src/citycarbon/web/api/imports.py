@@ -12,9 +12,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from citycarbon.errors import InputDataError
-from citycarbon.ingest.commit import PERMISSION, ImportSummary, import_file
+from citycarbon.ingest.commit import ImportSummary, import_file, may_import
 from citycarbon.ingest.kinds import KINDS, get_kind
-from citycarbon.service.access import GRANTS
 from citycarbon.service.actor import Actor
 from citycarbon.web.api.reports import saved_upload
 from citycarbon.web.deps import ActorDep, Sessions, SignedInDep
@@ -32,7 +31,7 @@ def kinds_for(actor: Actor) -> list[dict[str, Any]]:
             "kind": k.name,
             "zh": k.zh,
             "en": k.en,
-            "allowed": PERMISSION[k.scope] in GRANTS[actor.role],
+            "allowed": may_import(actor, k.name),
             "columns": [
                 {"key": c.key, "zh": c.zh, "en": c.en, "required": c.required} for c in k.columns
             ],

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from citycarbon.enterprise.workflow import ReportState
 from citycarbon.errors import InputDataError, Issue, Message
-from citycarbon.service.access import Permission
+from citycarbon.service.access import Permission, require_grant
 from citycarbon.service.actor import Actor
 from citycarbon.service.ledger import RecordNotFoundError
 from citycarbon.service.report_contents import (
@@ -41,7 +41,6 @@ from citycarbon.service.report_desk import (
     available_steps,
     import_into_report,
     replace_lines,
-    require_grant,
 )
 from citycarbon.service.report_queries import (
     ReportSummary,

@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from citycarbon.errors import CitycarbonError, InputDataError, Issue, Message
-from citycarbon.service.access import Permission
+from citycarbon.service.access import Permission, require_grant
 from citycarbon.service.actor import Actor
 from citycarbon.service.ledger import enterprise_ledger
 from citycarbon.service.report_contents import remove_line
@@ -33,7 +33,6 @@ from citycarbon.service.report_desk import (
     enterprise_facilities,
     list_enterprises,
     replace_lines,
-    require_grant,
 )
 from citycarbon.service.report_queries import get_report, list_reports
 from citycarbon.service.reports import LineInput, open_report

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from citycarbon.enterprise.workflow import ReportState
 from citycarbon.errors import CitycarbonError
-from citycarbon.service.access import Permission
+from citycarbon.service.access import Permission, holds, require_grant
 from citycarbon.service.actor import Actor
-from citycarbon.service.report_desk import assignable_verifiers, require_grant
+from citycarbon.service.report_desk import assignable_verifiers
 from citycarbon.service.report_queries import ReportSummary, get_report, list_reports
 from citycarbon.service.report_workflow import (
     assign_verifier,
@@ -35,7 +35,6 @@ from citycarbon.store.models import Report
 from citycarbon.web.api.reports import RecordId, today
 from citycarbon.web.app import status_of
 from citycarbon.web.deps import ReadSession, Sessions, SignedInDep
-from citycarbon.web.nav import has
 from citycarbon.web.pages.portal import DONE, back, local_target, report_page
 from citycarbon.web.templating import render
 
@@ -66,7 +65,7 @@ async def review_desk(
     checked = _reports(session, actor, ReportState.CHECKED, **scope)
     verified = (
         _reports(session, actor, ReportState.VERIFIED, **scope)
-        if has(actor, Permission.LOCK_REPORT)
+        if holds(actor, Permission.LOCK_REPORT)
         else []
     )
     overdue = [
@@ -89,10 +88,10 @@ async def review_desk(
         "overdue": overdue,
         "shown": SHOWN,
         "verifiers": assignable_verifiers(session, actor)
-        if has(actor, Permission.ASSIGN_VERIFIER)
+        if holds(actor, Permission.ASSIGN_VERIFIER)
         else [],
-        "may_assign": has(actor, Permission.ASSIGN_VERIFIER),
-        "may_lock": has(actor, Permission.LOCK_REPORT),
+        "may_assign": holds(actor, Permission.ASSIGN_VERIFIER),
+        "may_lock": holds(actor, Permission.LOCK_REPORT),
         "region": region or "",
         "year": year,
     }
