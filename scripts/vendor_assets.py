@@ -38,6 +38,17 @@ PACKAGES: list[tuple[str, str, dict[str, str]]] = [
         },
     ),
     (
+        "swagger-ui-dist",
+        "5.35.0",
+        {
+            "package/swagger-ui-bundle.js": "swagger-ui-bundle.js",
+            "package/swagger-ui.css": "swagger-ui.css",
+            "package/LICENSE": "LICENSE-swagger-ui.txt",
+            "package/NOTICE": "NOTICE-swagger-ui.txt",
+            "package/swagger-ui-bundle.js.LICENSE.txt": "LICENSE-swagger-ui-bundle-third-party.txt",
+        },
+    ),
+    (
         "htmx.org",
         "2.0.8",
         {

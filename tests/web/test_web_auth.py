@@ -165,3 +165,15 @@ def test_the_demo_database_brings_its_own_synthetic_data_banner(demo_dir):
         page = client.get("/login")
     assert 'role="note"' in page.text
     assert "合成演示数据" in page.text
+
+
+def test_the_api_docs_load_nothing_from_another_host(web_app: FastAPI):
+    client = TestClient(web_app, base_url="https://testserver")
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert "/static/vendor/swagger-ui-bundle.js" in page.text
+    external = re.findall(r"""(?:src|href)=["']?(https?://[^"' >]+)""", page.text)
+    assert external == []
+    bundle = re.search(r"/static/vendor/swagger-ui-bundle\.js\?v=\w+", page.text)
+    assert bundle
+    assert client.get(bundle.group(0)).status_code == 200

@@ -129,7 +129,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         summary="低碳城市建设管理平台 API / low-carbon city management platform API",
         default_response_class=JsonResponse,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by web.api.account with the vendored Swagger UI (no CDN)
         redoc_url=None,
     )
     app.state.sessions = open_store(settings.database_url, settings.data_dir)

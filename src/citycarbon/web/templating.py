@@ -47,6 +47,10 @@ def static_version(path: str) -> str:
     return hashlib.sha256(data).hexdigest()[:10]
 
 
+def static_url(path: str) -> str:
+    return f"/static/{path}?v={static_version(path)}"
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -57,7 +61,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters["number"] = number
-    env.globals["static"] = lambda path: f"/static/{path}?v={static_version(path)}"
+    env.globals["static"] = static_url
     return env
 
 

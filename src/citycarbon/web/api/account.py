@@ -4,16 +4,32 @@ benchmark's baseline)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from citycarbon.service.access import GRANTS
 from citycarbon.service.users import AuthenticationError, authenticate, issue_token
 from citycarbon.web.auth import client_of
 from citycarbon.web.deps import ActorDep, Sessions
+from citycarbon.web.templating import static_url
 
 router = APIRouter(tags=["account"])
 
 _PING = b'{"status":"ok"}'
+
+
+@router.get("/docs", include_in_schema=False)
+async def api_docs() -> HTMLResponse:
+    """The interactive API documentation, from the vendored Swagger UI (FastAPI's default
+    page would load it from a CDN)."""
+    return get_swagger_ui_html(
+        openapi_url="/api/v1/openapi.json",
+        title="citycarbon API",
+        swagger_js_url=static_url("vendor/swagger-ui-bundle.js"),
+        swagger_css_url=static_url("vendor/swagger-ui.css"),
+        swagger_favicon_url=static_url("favicon.svg"),
+    )
 
 
 @router.get("/ping", summary="存活检查 / liveness check")
