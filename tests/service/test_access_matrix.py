@@ -200,3 +200,11 @@ def _action_states():  # type: ignore[no-untyped-def]
     from citycarbon.enterprise.workflow import TRANSITIONS
 
     return [(action, state) for (state, action) in TRANSITIONS]
+
+
+def test_every_permission_says_what_it_allows_in_both_languages():
+    from citycarbon.service.access import Permission
+
+    for permission in Permission:
+        assert permission.label.zh
+        assert permission.label.en

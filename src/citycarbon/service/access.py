@@ -51,6 +51,37 @@ class Permission(StrEnum):
     READ_AUDIT = "audit.read"
     MANAGE_SETTINGS = "settings.manage"  # platform settings that are data, e.g. deadlines
 
+    @property
+    def label(self) -> Message:
+        return PERMISSION_LABELS[self]
+
+
+PERMISSION_LABELS: dict[Permission, Message] = {  # what each permission lets a user do
+    Permission.READ_REGION: Message(zh="查看地区", en="read regions"),
+    Permission.MANAGE_REGION: Message(
+        zh="维护地区、统计与能源平衡", en="manage regions, statistics and energy balances"
+    ),
+    Permission.READ_STATISTICS: Message(zh="查看统计数据", en="read statistics"),
+    Permission.READ_ENTERPRISE: Message(zh="查看企业", en="read enterprises"),
+    Permission.MANAGE_ENTERPRISE: Message(zh="维护企业", en="manage enterprises"),
+    Permission.READ_REPORT: Message(zh="查看企业报告", en="read reports"),
+    Permission.EDIT_REPORT: Message(zh="填报与提交报告", en="fill in and submit reports"),
+    Permission.CHECK_REPORT: Message(zh="区县审核或退回", en="district check or return"),
+    Permission.ASSIGN_VERIFIER: Message(zh="指派核查机构", en="assign a verifier"),
+    Permission.VERIFY_REPORT: Message(zh="核查或退回", en="verify or return"),
+    Permission.LOCK_REPORT: Message(zh="锁定报告", en="lock reports"),
+    Permission.READ_LEDGER: Message(zh="查看碳账本", en="read carbon ledgers"),
+    Permission.COMPUTE_INVENTORY: Message(zh="计算并保存清单", en="compute and store inventories"),
+    Permission.READ_INVENTORY: Message(
+        zh="查看清单（含未公开）", en="read inventories (unpublished too)"
+    ),
+    Permission.PUBLISH_INVENTORY: Message(zh="公开清单", en="publish inventories"),
+    Permission.MANAGE_USERS: Message(zh="管理用户与令牌", en="manage users and tokens"),
+    Permission.READ_AUDIT: Message(zh="查看审计日志", en="read the audit log"),
+    Permission.MANAGE_SETTINGS: Message(
+        zh="维护平台设置（如截止日期）", en="manage settings (e.g. deadlines)"
+    ),
+}
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {

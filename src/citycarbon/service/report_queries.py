@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -88,17 +88,21 @@ def _summary(
     )
 
 
+class ReportFilters(TypedDict, total=False):
+    """Which reports to list: ``region_code`` takes the region and everything below it;
+    ``all_versions`` keeps superseded versions; ``overdue_only`` keeps the late ones."""
+
+    year: int | None
+    month: int | None
+    state: ReportState | None
+    credit_code: str | None
+    region_code: str | None
+    all_versions: bool
+    overdue_only: bool
+
+
 def _report_query(
-    session: Session,
-    actor: Actor,
-    *,
-    year: int | None,
-    month: int | None,
-    state: ReportState | None,
-    credit_code: str | None,
-    region_code: str | None,
-    all_versions: bool,
-    overdue_only: bool,
+    session: Session, actor: Actor, filters: ReportFilters
 ) -> Select[Report, Enterprise, str]:
     visible = visible_reports(actor, select(Report.id))
     stmt = (
@@ -107,20 +111,21 @@ def _report_query(
         .outerjoin(User, User.id == Report.verifier_id)
         .where(Report.id.in_(visible.scalar_subquery()))
     )
-    if not all_versions or overdue_only:  # a superseded version is history, never late
-        stmt = stmt.where(Report.is_current.is_(True))
+    overdue_only = filters.get("overdue_only", False)
+    if not filters.get("all_versions", False) or overdue_only:
+        stmt = stmt.where(Report.is_current.is_(True))  # a superseded version is never late
     if overdue_only:  # only these states can be late (enterprise.deadlines.overdue)
         late = [s.value for s in EDITABLE] + [ReportState.SUBMITTED.value]
         stmt = stmt.where(Report.state.in_(late))
-    if year is not None:
+    if (year := filters.get("year")) is not None:
         stmt = stmt.where(Report.year == year)
-    if month is not None:
+    if (month := filters.get("month")) is not None:
         stmt = stmt.where(Report.month == month)
-    if state is not None:
+    if (state := filters.get("state")) is not None:
         stmt = stmt.where(Report.state == state.value)
-    if credit_code is not None:
+    if (credit_code := filters.get("credit_code")) is not None:
         stmt = stmt.where(Enterprise.credit_code == credit_code.strip().upper())
-    if region_code is not None:
+    if (region_code := filters.get("region_code")) is not None:
         path = session.scalar(select(Region.path).where(Region.code == region_code))
         subtree = select(Region.code).where(
             Region.path.startswith(path or f"/{region_code}/", autoescape=True)
@@ -134,25 +139,17 @@ def list_reports(
     actor: Actor,
     *,
     today: dt.date,
-    year: int | None = None,
-    month: int | None = None,
-    state: ReportState | None = None,
-    credit_code: str | None = None,
-    region_code: str | None = None,
-    all_versions: bool = False,
-    overdue_only: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    **filters: Unpack[ReportFilters],
 ) -> list[ReportSummary]:
-    """The reports the actor may see, newest period first, each flagged if overdue
-    ``today``. ``region_code`` takes the region and everything below it. ``limit`` and
-    ``offset`` page in the database (a city holds hundreds of thousands of reports)."""
-    stmt = _report_query(
-        session, actor, year=year, month=month, state=state, credit_code=credit_code,
-        region_code=region_code, all_versions=all_versions, overdue_only=overdue_only,
-    ).order_by(
+    """The reports the actor may see (see :class:`ReportFilters`), newest period first,
+    each flagged if overdue ``today``. ``limit`` and ``offset`` page in the database (a
+    city holds hundreds of thousands of reports)."""
+    overdue_only = filters.get("overdue_only", False)
+    stmt = _report_query(session, actor, filters).order_by(
         Report.year.desc(), Report.month.desc(), Enterprise.credit_code, Report.version.desc()
-    )  # fmt: skip
+    )
     policy = deadline_policy(session)
     if not overdue_only:
         stmt = stmt.offset(offset).limit(limit)
@@ -167,30 +164,12 @@ def list_reports(
 
 
 def count_reports(
-    session: Session,
-    actor: Actor,
-    *,
-    today: dt.date,
-    year: int | None = None,
-    month: int | None = None,
-    state: ReportState | None = None,
-    credit_code: str | None = None,
-    region_code: str | None = None,
-    all_versions: bool = False,
-    overdue_only: bool = False,
+    session: Session, actor: Actor, *, today: dt.date, **filters: Unpack[ReportFilters]
 ) -> int:
     """How many reports :func:`list_reports` would give without a limit."""
-    if overdue_only:
-        return len(
-            list_reports(
-                session, actor, today=today, year=year, month=month, state=state,
-                credit_code=credit_code, region_code=region_code, overdue_only=True,
-            )
-        )  # fmt: skip
-    stmt = _report_query(
-        session, actor, year=year, month=month, state=state, credit_code=credit_code,
-        region_code=region_code, all_versions=all_versions, overdue_only=False,
-    )  # fmt: skip
+    if filters.get("overdue_only", False):
+        return len(list_reports(session, actor, today=today, **filters))
+    stmt = _report_query(session, actor, filters)
     return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from citycarbon.errors import Message
 from citycarbon.refdata.loader import load_codelist
 from citycarbon.service.access import GRANTS, Permission
 from citycarbon.service.directory import UserView, user_view, user_views, visible_region_list
@@ -40,32 +39,6 @@ Format = Annotated[
     Literal["json", "csv"], Query(alias="format", description="json (default) or csv")
 ]
 
-PERMISSION_LABELS: dict[Permission, Message] = {
-    Permission.READ_REGION: Message(zh="查看地区", en="read regions"),
-    Permission.MANAGE_REGION: Message(
-        zh="维护地区、统计与能源平衡", en="manage regions, statistics and energy balances"
-    ),
-    Permission.READ_STATISTICS: Message(zh="查看统计数据", en="read statistics"),
-    Permission.READ_ENTERPRISE: Message(zh="查看企业", en="read enterprises"),
-    Permission.MANAGE_ENTERPRISE: Message(zh="维护企业", en="manage enterprises"),
-    Permission.READ_REPORT: Message(zh="查看企业报告", en="read reports"),
-    Permission.EDIT_REPORT: Message(zh="填报与提交报告", en="fill in and submit reports"),
-    Permission.CHECK_REPORT: Message(zh="区县审核或退回", en="district check or return"),
-    Permission.ASSIGN_VERIFIER: Message(zh="指派核查机构", en="assign a verifier"),
-    Permission.VERIFY_REPORT: Message(zh="核查或退回", en="verify or return"),
-    Permission.LOCK_REPORT: Message(zh="锁定报告", en="lock reports"),
-    Permission.READ_LEDGER: Message(zh="查看碳账本", en="read carbon ledgers"),
-    Permission.COMPUTE_INVENTORY: Message(zh="计算并保存清单", en="compute and store inventories"),
-    Permission.READ_INVENTORY: Message(
-        zh="查看清单（含未公开）", en="read inventories (unpublished too)"
-    ),
-    Permission.PUBLISH_INVENTORY: Message(zh="公开清单", en="publish inventories"),
-    Permission.MANAGE_USERS: Message(zh="管理用户与令牌", en="manage users and tokens"),
-    Permission.READ_AUDIT: Message(zh="查看审计日志", en="read the audit log"),
-    Permission.MANAGE_SETTINGS: Message(
-        zh="维护平台设置（如截止日期）", en="manage settings (e.g. deadlines)"
-    ),
-}
 
 
 def user_dict(view: UserView) -> dict[str, Any]:
@@ -288,8 +261,8 @@ async def get_roles() -> Response:
             "permissions": [
                 {
                     "permission": p.value,
-                    "label_zh": PERMISSION_LABELS[p].zh,
-                    "label_en": PERMISSION_LABELS[p].en,
+                    "label_zh": p.label.zh,
+                    "label_en": p.label.en,
                 }
                 for p in Permission
             ],

@@ -43,6 +43,7 @@ from citycarbon.service.report_desk import (
     replace_lines,
 )
 from citycarbon.service.report_queries import (
+    ReportFilters,
     ReportSummary,
     ReportView,
     attachment_content,
@@ -184,19 +185,19 @@ async def get_reports(
     output: Format = "json",
 ) -> Response:
     require_grant(actor, Permission.READ_REPORT)
-    filters: dict[str, Any] = {
-        "today": on or today(), "year": year, "month": month, "state": state,
-        "credit_code": enterprise or None, "region_code": region or None,
-        "all_versions": all_versions, "overdue_only": overdue,
-    }  # fmt: skip
-    found = list_reports(session, actor, **filters, limit=limit, offset=offset)
+    day = on or today()
+    filters = ReportFilters(
+        year=year, month=month, state=state, credit_code=enterprise or None,
+        region_code=region or None, all_versions=all_versions, overdue_only=overdue,
+    )  # fmt: skip
+    found = list_reports(session, actor, today=day, limit=limit, offset=offset, **filters)
     page = [summary_dict(s) for s in found]
     if output == "csv":
         for row in page:
             late = row["overdue"] or {}
             row["overdue_zh"], row["overdue_en"] = late.get("zh"), late.get("en")
         return csv_download(page, REPORT_CSV, "reports")
-    total = count_reports(session, actor, **filters)
+    total = count_reports(session, actor, today=day, **filters)
     return JsonResponse({"total": total, "offset": offset, "reports": page})
 
 

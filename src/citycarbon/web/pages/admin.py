@@ -31,7 +31,7 @@ from citycarbon.service.users import (
     set_password,
     update_user,
 )
-from citycarbon.web.api.admin import PERMISSION_LABELS, audit_dict, region_tree, role_matrix
+from citycarbon.web.api.admin import audit_dict, region_tree, role_matrix
 from citycarbon.web.auth import forget_actors
 from citycarbon.web.deps import ReadSession, Sessions, SignedInDep
 from citycarbon.web.templating import render
@@ -74,7 +74,7 @@ def _admin_context(
         "users": user_views(session, actor) if can_manage else [],
         "roles": list(Role),
         "matrix": role_matrix(),
-        "permissions": [(p, PERMISSION_LABELS[p]) for p in Permission],
+        "permissions": [(p, p.label) for p in Permission],
         "tree": region_tree(regions),
         "regions": regions,
         "audit": audit,
