@@ -50,6 +50,10 @@ class Permission(StrEnum):
     MANAGE_USERS = "user.manage"
     READ_AUDIT = "audit.read"
     MANAGE_SETTINGS = "settings.manage"  # platform settings that are data, e.g. deadlines
+    READ_TARGETS = "target.read"  # plan targets, district assessments, measure lists
+    MANAGE_TARGETS = "target.manage"  # set, decompose and adjust targets; measures; rubric
+    SUBMIT_PROJECT = "project.submit"  # propose a new project for carbon assessment
+    ASSESS_PROJECT = "project.assess"  # run the assessment and decide on a project
 
     @property
     def label(self) -> Message:
@@ -81,6 +85,15 @@ PERMISSION_LABELS: dict[Permission, Message] = {  # what each permission lets a 
     Permission.MANAGE_SETTINGS: Message(
         zh="维护平台设置（如截止日期）", en="manage settings (e.g. deadlines)"
     ),
+    Permission.READ_TARGETS: Message(
+        zh="查看目标、考核与清单", en="read targets, assessments and measure lists"
+    ),
+    Permission.MANAGE_TARGETS: Message(
+        zh="下达与分解目标、维护措施与考核细则",
+        en="set and decompose targets, keep measures and the rubric",
+    ),
+    Permission.SUBMIT_PROJECT: Message(zh="申报项目碳评估", en="submit projects for assessment"),
+    Permission.ASSESS_PROJECT: Message(zh="评估与审批项目", en="assess and decide on projects"),
 }
 
 P = Permission
@@ -91,14 +104,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
             P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.ASSIGN_VERIFIER,
             P.LOCK_REPORT, P.READ_LEDGER, P.COMPUTE_INVENTORY, P.READ_INVENTORY,
-            P.PUBLISH_INVENTORY, P.READ_AUDIT, P.MANAGE_SETTINGS,
+            P.PUBLISH_INVENTORY, P.READ_AUDIT, P.MANAGE_SETTINGS, P.READ_TARGETS,
+            P.MANAGE_TARGETS, P.SUBMIT_PROJECT, P.ASSESS_PROJECT,
         }
     ),
     Role.DISTRICT_OFFICIAL: frozenset(
         {
             P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
             P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.READ_LEDGER,
-            P.COMPUTE_INVENTORY, P.READ_INVENTORY,
+            P.COMPUTE_INVENTORY, P.READ_INVENTORY, P.READ_TARGETS, P.SUBMIT_PROJECT,
         }
     ),
     Role.ENTERPRISE: frozenset(
@@ -106,7 +120,10 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     ),
     Role.VERIFIER: frozenset({P.READ_REPORT, P.VERIFY_REPORT}),
     Role.PROJECT_REVIEWER: frozenset(
-        {P.READ_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE, P.READ_INVENTORY}
+        {
+            P.READ_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE, P.READ_INVENTORY,
+            P.READ_TARGETS, P.SUBMIT_PROJECT, P.ASSESS_PROJECT,
+        }
     ),
     Role.PUBLIC: frozenset({P.READ_REGION}),
 }  # fmt: skip

@@ -363,3 +363,101 @@ class ImportBatch(Base):
     unchanged: Mapped[int] = mapped_column(Integer)
     actor_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# === targets, district assessment, measures (目标清单、措施清单、责任清单) ===
+
+
+class RegionTarget(Base):
+    """A plan target of one indicator for one region: baseline (year, value) → target (year,
+    value). A district's target decomposed from its city's points at it with ``parent_id``
+    and names the method (equal, zone, gdp, emissions, potential, manual)."""
+
+    __tablename__ = "region_target"
+    __table_args__ = (UniqueConstraint("plan", "region_code", "indicator"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40))  # e.g. "14fyp" (2020→2025)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    indicator: Mapped[str] = mapped_column(String(40))  # citycarbon_plan_indicators code
+    baseline_year: Mapped[int] = mapped_column(Integer)
+    baseline_value: Mapped[float] = mapped_column(Float)
+    target_year: Mapped[int] = mapped_column(Integer)
+    target_value: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(20), default="manual")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region_target.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AssessmentAdjustment(Base):
+    """Bonus or penalty points a region was given in a year's assessment, with the reason
+    (the rubric, kept as data, names the items and their maximum points)."""
+
+    __tablename__ = "assessment_adjustment"
+    __table_args__ = (UniqueConstraint("region_code", "year", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))  # a bonus or penalty item of the rubric
+    points: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class MeasureProject(Base):
+    """A project that carries out one of the region's measures (the nine actions, codelist
+    citycarbon_nine_actions): who is responsible, the schedule, status and completion, and
+    the indicators it serves."""
+
+    __tablename__ = "measure_project"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    action: Mapped[str] = mapped_column(String(30))  # citycarbon_nine_actions code
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    department: Mapped[str] = mapped_column(String(100))  # responsible department (责任单位)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    completion: Mapped[float] = mapped_column(Float, default=0.0)  # 0–1
+    indicators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    investment_10k_cny: Mapped[float | None] = mapped_column(Float)
+    expected_reduction_t: Mapped[float | None] = mapped_column(Float)  # t CO2e a year
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# === project carbon assessment (项目碳评估) ===
+
+
+class ProjectProposal(Base):
+    """A proposed investment project and its carbon assessment. The intake (energy by fuel,
+    electricity, heat, process emissions) is kept as submitted; ``result`` holds the last
+    assessment with every input, factor and reason; the decision trail is in the audit log."""
+
+    __tablename__ = "project_proposal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    applicant: Mapped[str] = mapped_column(String(200), default="")
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)  # township
+    industry: Mapped[str] = mapped_column(String(5))  # GB/T 4754-2017 code
+    product: Mapped[str] = mapped_column(String(60), default="")  # benchmark product code
+    capacity: Mapped[float | None] = mapped_column(Float)
+    capacity_unit: Mapped[str] = mapped_column(String(30), default="")
+    annual_output: Mapped[float] = mapped_column(Float)
+    output_unit: Mapped[str] = mapped_column(String(30))
+    output_value_10k_cny: Mapped[float] = mapped_column(Float)
+    energy: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # fuel, qty, unit
+    electricity_mwh: Mapped[float] = mapped_column(Float, default=0.0)
+    heat_gj: Mapped[float] = mapped_column(Float, default=0.0)
+    process_emissions_t: Mapped[float] = mapped_column(Float, default=0.0)  # t CO2e
+    start_year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30), default="submitted", index=True)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    assessed_at: Mapped[dt.datetime | None]
+    decided_at: Mapped[dt.datetime | None]
