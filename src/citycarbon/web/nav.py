@@ -22,6 +22,13 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/portal", Message(zh="企业填报", en="Enterprise portal"), Permission.EDIT_REPORT),
     NavItem("/review", Message(zh="区县审核", en="District review"), Permission.CHECK_REPORT),
     NavItem("/verify", Message(zh="核查任务", en="Verifier queue"), Permission.VERIFY_REPORT),
+    NavItem(
+        "/assessment", Message(zh="目标考核", en="Targets & assessment"), Permission.READ_TARGETS
+    ),
+    NavItem(
+        "/projects", Message(zh="项目碳评估", en="Project assessment"), Permission.SUBMIT_PROJECT
+    ),
+    NavItem("/index", Message(zh="低碳指数", en="Low-carbon index"), None),
     NavItem("/import", Message(zh="数据导入", en="Data import"), Permission.MANAGE_REGION),
     NavItem("/refdata", Message(zh="参考数据", en="Reference data"), None),
     NavItem("/admin", Message(zh="系统管理", en="Administration"), Permission.READ_AUDIT),

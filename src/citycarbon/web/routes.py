@@ -12,13 +12,16 @@ def api_routers() -> list[APIRouter]:
         enterprises,
         imports,
         inventory,
+        lowcarbon_index,
+        projects,
         refdata,
         reports,
+        targets,
     )
 
     return [
         account.router, inventory.router, reports.router, enterprises.router, imports.router,
-        refdata.router, admin.router,
+        targets.router, projects.router, lowcarbon_index.router, refdata.router, admin.router,
     ]  # fmt: skip
 
 
@@ -27,15 +30,19 @@ def page_routers() -> list[APIRouter]:
         about,
         account,
         admin,
+        assessment,
         cockpit,
         explorer,
         imports,
+        lowcarbon_index,
         portal,
+        projects,
         refdata,
         review,
     )
 
     return [
         account.router, cockpit.router, explorer.router, portal.router, review.router,
-        refdata.router, imports.router, admin.router, about.router,
+        assessment.router, projects.router, lowcarbon_index.router, refdata.router,
+        imports.router, admin.router, about.router,
     ]  # fmt: skip

@@ -9,6 +9,9 @@ ALL_NAV = {
     "/portal": "Enterprise portal",
     "/review": "District review",
     "/verify": "Verifier queue",
+    "/assessment": "Targets & assessment",
+    "/projects": "Project assessment",
+    "/index": "Low-carbon index",
     "/import": "Data import",
     "/refdata": "Reference data",
     "/admin": "Administration",
@@ -27,12 +30,31 @@ HOME_OF = {
 
 NAV_OF = {
     "admin": list(ALL_NAV),
-    "city": ["/cockpit", "/explorer", "/review", "/import", "/refdata", "/admin"],  # audit log
-    "district-321102": ["/cockpit", "/explorer", "/review", "/import", "/refdata"],
-    "firm-1": ["/cockpit", "/portal", "/refdata"],
-    "verifier-a": ["/cockpit", "/verify", "/refdata"],
-    "reviewer": ["/cockpit", "/explorer", "/refdata"],
-    "public": ["/cockpit", "/explorer", "/refdata"],
+    "city": [
+        "/cockpit",
+        "/explorer",
+        "/review",
+        "/assessment",
+        "/projects",
+        "/index",
+        "/import",
+        "/refdata",
+        "/admin",  # audit log
+    ],
+    "district-321102": [
+        "/cockpit",
+        "/explorer",
+        "/review",
+        "/assessment",
+        "/projects",
+        "/index",
+        "/import",
+        "/refdata",
+    ],
+    "firm-1": ["/cockpit", "/portal", "/index", "/refdata"],
+    "verifier-a": ["/cockpit", "/verify", "/index", "/refdata"],
+    "reviewer": ["/cockpit", "/explorer", "/assessment", "/projects", "/index", "/refdata"],
+    "public": ["/cockpit", "/explorer", "/index", "/refdata"],
 }
 
 DISTRICTS = {
