@@ -11,10 +11,11 @@ electricity, tce); total carbon = ``gross_CO2e`` (direct + net imported electric
 apart); energy intensity = energy / GDP (tce/万元); carbon intensity = carbon / GDP
 (t CO2e/万元).
 
-Target pace: until the platform holds targets, the pace is the straight line from a base
-year to a target year at the national 14th Five-Year Plan reductions, a **default
-assumption** kept as the setting ``cockpit_pace`` (see :data:`DEFAULT_PACE`, which cites its
-source); a year is on pace when its intensity is at or below the line.
+Target pace: the straight line from the base year to the target year of the region's own
+stored plan targets (``RegionTarget``, carbon and energy intensity). A region without them
+gets the national 14th Five-Year Plan reductions, a **default assumption** kept as the
+setting ``cockpit_pace`` (see :data:`DEFAULT_PACE`, which cites its source). A year is on
+pace when its intensity is at or below the line.
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ from citycarbon.service.explorer import (
 )
 from citycarbon.service.inventories import TOTAL
 from citycarbon.service.ledger import not_found
-from citycarbon.store.models import InventoryRun, InventoryValue, Region, RegionStatistic, Setting
+from citycarbon.store.models import (
+    InventoryRun,
+    InventoryValue,
+    Region,
+    RegionStatistic,
+    RegionTarget,
+    Setting,
+)
 
 PACE_SETTING = "cockpit_pace"
 DEFAULT_PACE: dict[str, Any] = {
@@ -81,6 +89,35 @@ def pace_assumption(session: Session) -> dict[str, Any]:
     return dict(stored.value) if stored is not None else dict(DEFAULT_PACE)
 
 
+def pace_of(session: Session, region_code: str) -> dict[str, Any]:
+    """The region's own stored plan targets for the two intensities when it has them (the
+    plan with the latest target year), else the default assumption."""
+    rows = session.scalars(
+        select(RegionTarget)
+        .where(
+            RegionTarget.region_code == region_code,
+            RegionTarget.indicator.in_(("energy_intensity", "carbon_intensity")),
+        )
+        .order_by(RegionTarget.target_year, RegionTarget.id)
+    ).all()
+    latest = {row.indicator: row for row in rows if row.baseline_value > 0}
+    if not latest:
+        return pace_assumption(session)
+    plans = sorted({row.plan for row in latest.values()})
+    pace: dict[str, Any] = {
+        "assumption": False,
+        "source_zh": f"平台上保存的规划目标（{'、'.join(plans)}）",
+        "source_en": f"plan targets stored on the platform ({', '.join(plans)})",
+    }
+    for key, row in latest.items():
+        pace[key] = {
+            "base_year": row.baseline_year,
+            "target_year": row.target_year,
+            "reduction_pct": round((1.0 - row.target_value / row.baseline_value) * 100.0, 4),
+        }
+    return pace
+
+
 def plan(session: Session, actor: Actor, region_code: str, year: int | None = None) -> CockpitPlan:
     """The runs the cockpit of ``region_code`` shows the actor (the public: published
     runs only); ``year`` defaults to the latest year with a visible run."""
@@ -94,7 +131,7 @@ def plan(session: Session, actor: Actor, region_code: str, year: int | None = No
         raise not_found(f"{region.name_zh} {year} 年可查看的清单", "visible inventory", year)
     chosen = by_year[year]
     same_gwp = {y: r for y, r in by_year.items() if r.gwp_set == chosen.gwp_set}
-    return CockpitPlan(region, year, chosen, same_gwp, pace_assumption(session))
+    return CockpitPlan(region, year, chosen, same_gwp, pace_of(session, region.code))
 
 
 def _values(
@@ -368,4 +405,3 @@ def runs_to_warm(session: Session) -> list[int]:
     if published and published[max(published)].id not in chosen:
         chosen.append(published[max(published)].id)
     return chosen
-
