@@ -19,6 +19,7 @@ from citycarbon.commands import export as export_commands
 from citycarbon.commands import ledger as ledger_commands
 from citycarbon.commands.common import console, err, fail, state
 from citycarbon.commands.db import db_app
+from citycarbon.commands.indicators import indicators_app
 from citycarbon.commands.intake import import_command, template
 from citycarbon.commands.reports import audit_app, report_app, user_app
 from citycarbon.commands.web import serve
@@ -48,6 +49,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.command("serve")(serve)
+app.add_typer(indicators_app, name="indicators")
 
 
 class By(StrEnum):
