@@ -164,3 +164,11 @@ def test_rank_is_one_for_the_best_and_ties_share(scores: dict[str, int]) -> None
     ranks = rank({k: float(v) for k, v in scores.items()})
     for district, value in scores.items():
         assert ranks[district] == 1 + sum(1 for other in scores.values() if other > value)
+
+
+def test_the_caller_says_which_binding_targets_were_missed() -> None:
+    behind = {"co2_per_gdp": 0.9, "energy_per_gdp": 1.0, "non_fossil_share": 1.0}
+    within_band = score_district(RUBRIC, "x", behind, missed=())
+    assert within_band.vetoed_by == ()
+    assert within_band.total == pytest.approx(within_band.base)
+    assert score_district(RUBRIC, "x", behind, missed=["co2_per_gdp"]).total == 0.0

@@ -94,6 +94,9 @@ def test_a_wider_band_turns_red_to_yellow(db_sessions: sessionmaker[Session]) ->
         a = district_assessment(session, ADMIN, 2023, A, PLAN)
         assert _lights(a)["public_transport_share"] == "yellow"
         assert a["band"] == 0.5
+        # behind pace but within the band: points lost, no veto
+        assert a["score"]["vetoed_by"] == []
+        assert a["score"]["total"] == pytest.approx(60 + 40 * 0.25 / 0.6)
 
 
 def test_a_missing_value_earns_nothing_and_says_why(db_sessions: sessionmaker[Session]) -> None:

@@ -42,15 +42,6 @@ from citycarbon.errors import CitycarbonError, Message
 
 ZONE_TYPES = ("optimized", "key", "moderate", "ecological")
 
-# Illustrative multipliers, not from any published plan: the more developed a zone, the
-# larger its share of the effort. A deployment passes its own.
-ILLUSTRATIVE_ZONE_MULTIPLIERS: Mapping[str, float] = {
-    "optimized": 1.2,
-    "key": 1.0,
-    "moderate": 0.8,
-    "ecological": 0.6,
-}
-
 
 class DecompositionError(CitycarbonError):
     """A decomposition cannot be made from the given districts and method."""
@@ -121,7 +112,13 @@ def weights(
     if method is Method.EQUAL:
         return {d.code: 1.0 for d in districts}
     if method is Method.ZONE:
-        multipliers = zone_multipliers or ILLUSTRATIVE_ZONE_MULTIPLIERS
+        if not zone_multipliers:  # packaged: citycarbon_zone_target_multipliers
+            raise _fail(
+                "按主体功能区分解需要各类型的系数",
+                "a split by main-function zone needs the multiplier of each zone type",
+                "zone_multipliers",
+            )
+        multipliers = zone_multipliers
         raw = {d.code: _zone_multiplier(d, multipliers) for d in districts}
     elif method is Method.MANUAL:
         given = manual or {}

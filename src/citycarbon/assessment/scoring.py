@@ -9,10 +9,11 @@ nothing extra, that is what bonus items are for. Awarded bonus points are added 
 points subtracted, each capped at its item's maximum, and the total is kept within
 ``[0, full_marks + max_bonus]``.
 
-Veto (一票否决). A base item marked ``binding`` whose progress is below 1 is a missed binding
-target: the district fails the assessment whatever else it achieved, so its total is set to
-``veto_floor`` (0 by default) and bonus points cannot lift it. The breakdown is still
-reported, so the district can see where it stood.
+Veto (一票否决). A missed binding target fails the district whatever else it achieved: its
+total is set to ``veto_floor`` (0 by default) and bonus points cannot lift it. The breakdown
+is still reported, so the district can see where it stood. Which binding items count as
+missed is the caller's to say (``missed``; a yearly review vetoes on a red light only, since
+yellow is the tolerance band); without it, a binding item with progress below 1 is missed.
 
 Ranking: 1 is the best score; districts with equal scores share the better rank and the
 next rank is skipped (1, 1, 3).
@@ -21,7 +22,7 @@ next rank is skipped (1, 1, 3).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from citycarbon.errors import CitycarbonError, Message
@@ -140,9 +141,11 @@ def score_district(
     *,
     bonuses: Mapping[str, float] | None = None,
     penalties: Mapping[str, float] | None = None,
+    missed: Collection[str] | None = None,
 ) -> DistrictScore:
     """Score one district from its indicator progress (see the module doc for the rules).
-    ``bonuses`` and ``penalties`` map item codes to the points awarded (positive numbers)."""
+    ``bonuses`` and ``penalties`` map item codes to the points awarded (positive numbers);
+    ``missed`` names the indicators whose targets were missed (default: progress below 1)."""
     missing = [i.indicator for i in rubric.items if i.indicator not in progress]
     if missing:
         raise _fail(
@@ -164,7 +167,7 @@ def score_district(
         breakdown.append(
             ItemScore(item.indicator, "item", top * min(1.0, max(0.0, value)), top, value)
         )
-        if item.binding and value < 1.0:
+        if item.binding and (value < 1.0 if missed is None else item.indicator in missed):
             vetoed_by.append(item.indicator)
     bonus = _adjust(breakdown, "bonus", rubric.bonuses, bonuses or {}, district)
     penalty = _adjust(breakdown, "penalty", rubric.penalties, penalties or {}, district)

@@ -8,8 +8,8 @@ change).
 
 Score. The rubric scores *the year's* required change: an item's progress is the share of
 the change the pace asks for by this year that was achieved (progress / pace share), so 1
-means on pace (a green light) and a binding item below 1 — behind its pace, yellow or red —
-vetoes the assessment. An item a district has no target or no value for earns nothing and,
+means on pace (a green light). A binding item vetoes the assessment when its light is red:
+yellow is the tolerance band, behind pace but within it, and costs points only. An item a district has no target or no value for earns nothing and,
 when binding, vetoes too (the district has not shown it is on pace); the result says why.
 
 The figures are the official ones, computed from every stored inventory run whoever asks;
@@ -162,6 +162,7 @@ def _score(
     by_code = {r["indicator"]: r for r in rows}
     progress: dict[str, float] = {}
     missing: list[str] = []
+    red: list[str] = []
     for item in rubric.items:
         found = by_code.get(item.indicator)
         if found is None or found["year_progress"] is None:
@@ -169,11 +170,15 @@ def _score(
             progress[item.indicator] = 0.0
         else:
             progress[item.indicator] = found["year_progress"]
+            if found["light"] == "red":
+                red.append(item.indicator)
     known = {a.code for a in rubric.bonuses} | {a.code for a in rubric.penalties}
     bonus_codes = {a.code for a in rubric.bonuses}
     bonuses = {c: p for c, p in given.items() if c in bonus_codes}
     penalties = {c: p for c, p in given.items() if c in known - bonus_codes}
-    s = score_district(rubric, region, progress, bonuses=bonuses, penalties=penalties)
+    s = score_district(
+        rubric, region, progress, bonuses=bonuses, penalties=penalties, missed=[*missing, *red]
+    )
     names = {
         a.code: {"name_zh": a.name_zh, "name_en": a.name_en}
         for a in (*rubric.bonuses, *rubric.penalties)
