@@ -104,6 +104,13 @@ def test_negative_gdp_weights_are_refused() -> None:
     assert "district a" in error.message.en
 
 
+def test_a_zone_split_needs_the_multipliers() -> None:
+    with pytest.raises(DecompositionError) as caught:
+        split_total(1.0, [District("a", zone="key")], Method.ZONE)
+    assert caught.value.field == "zone_multipliers"
+    assert "multiplier" in caught.value.message.en
+
+
 @pytest.mark.parametrize(
     ("districts", "method", "zh", "en"),
     [
@@ -114,13 +121,6 @@ def test_negative_gdp_weights_are_refused() -> None:
         ([District("a")], Method.MANUAL, "手工", "manual"),
     ],
 )
-def test_a_zone_split_needs_the_multipliers() -> None:
-    with pytest.raises(DecompositionError) as caught:
-        split_total(1.0, [District("a", zone="key")], Method.ZONE)
-    assert caught.value.field == "zone_multipliers"
-    assert "multiplier" in caught.value.message.en
-
-
 def test_bad_decompositions_are_refused(
     districts: list[District], method: Method, zh: str, en: str
 ) -> None:
