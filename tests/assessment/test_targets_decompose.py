@@ -163,7 +163,7 @@ def test_decomposed_totals_add_up_to_the_parent(
     districts: list[District], parent: float, method: Method
 ) -> None:
     manual = {d.code: (d.potential or 0.0) for d in districts}
-    result = split_total(parent, districts, method, manual=manual)
+    result = split_total(parent, districts, method, manual=manual, zone_multipliers=MULTIPLIERS)
     assert set(result.amounts) == {d.code for d in districts}
     check = reconcile(result)
     assert check.ok, check.message
