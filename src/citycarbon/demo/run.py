@@ -21,7 +21,9 @@ from citycarbon.accounting.quality import completeness, uncertainty
 from citycarbon.accounting.records import ActivityRecord, records_to_table
 from citycarbon.accounting.views import category_totals, region_totals
 from citycarbon.demo import city, firms
+from citycarbon.demo.projects import seed_projects
 from citycarbon.demo.seed import DEMO_PASSWORD, seed
+from citycarbon.demo.targets import seed_plan
 from citycarbon.io.activity_files import write_table
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.trees import load_category_tree
@@ -283,6 +285,10 @@ def _load(
         counts = seed(session, records, enterprises=enterprises)
     with sessions.begin() as session:
         published = store_inventories(session, gwp)
+    with sessions.begin() as session:
+        counts |= seed_plan(session)
+    with sessions.begin() as session:  # after the targets: assessments read them
+        counts["projects"] = seed_projects(session)
     url = sessions.kw["bind"].url.render_as_string(hide_password=True)
     shown = ", ".join(f"{k} {v}" for k, v in counts.items())
     console.print(("已载入数据库" if zh else "loaded into the database") + f" {url}: {shown}")
