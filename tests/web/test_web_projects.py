@@ -161,7 +161,7 @@ def test_submit_through_the_api(mutable_app: FastAPI):
     pid = created.json()["id"]
     assert client.post(f"/api/v1/projects/{pid}/assess").status_code == 403
     bad = client.post("/api/v1/projects", json=NEW_PROJECT | {"annual_output": -5})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert "annual_output" in bad.json()["error"]["en"]
     elsewhere = client.post("/api/v1/projects", json=NEW_PROJECT | {"region_code": "321112007"})
     assert elsewhere.status_code == 403
@@ -215,7 +215,7 @@ def test_the_intake_form_and_the_steps_as_forms(mutable_app: FastAPI):
         "csrf_token": token, "fuel_0": "natural_gas", "quantity_0": "20", "unit_0": "10^4 Nm3",
     }  # fmt: skip
     bad = client.post("/projects", data=form | {"output_value_10k_cny": "-1"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert 'data-testid="problem"' in bad.text
     made = client.post("/projects", data=form, follow_redirects=False)
     assert made.status_code == 303

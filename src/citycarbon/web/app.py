@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
 from citycarbon import __version__
+from citycarbon.assessment.project import ProjectInputError
 from citycarbon.enterprise.workflow import WorkflowError
 from citycarbon.errors import CitycarbonError, InputDataError, Message
 from citycarbon.service.access import ForbiddenError
@@ -51,6 +52,7 @@ STATUS: tuple[tuple[type[CitycarbonError], int], ...] = (
     (ReportNotFoundError, 404),
     (TooManyAttemptsError, 429),
     (InputDataError, 422),
+    (ProjectInputError, 422),  # a proposed project's intake, field by field
     (WorkflowError, 409),  # the step does not fit the report's state now
 )
 

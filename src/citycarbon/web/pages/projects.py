@@ -4,7 +4,7 @@ the intake form with fuel rows) and ``/projects/{id}`` (intake, result, benchmar
 decision form, the audit trail and the PDF).
 
 Forms post and redirect back; a refused or invalid step renders the page again with the
-problem (400/409), and an invalid intake renders the list with the form as entered.
+problem (400/409/422), and an invalid intake renders the list with the form as entered.
 """
 
 from __future__ import annotations
