@@ -266,14 +266,14 @@ def _method(model: dict[str, Any], lang: str, s: dict[str, ParagraphStyle]) -> l
         "变化量中已完成的比例（100% = 符合进度）。绿灯：达到或超过进度；"
         f"黄灯：落后不超过目标变化量的 {band:.0%}；红灯：落后更多。"
         "得分 = Σ 权重 × 满分 × min(完成进度, 1) + 加分 − 减分；"
-        "约束性考核项落后于进度（或没有数值）即一票否决。实际值由平台按指标公式从清单与统计数据计算，"
+        "约束性考核项亮红灯（或没有数值）即一票否决，黄灯只扣分。实际值由平台按指标公式从清单与统计数据计算，"
         "每个数值可追溯到其输入。",
         en="Each target is judged against the straight line from its baseline to its target "
         "year: the pace is where the indicator should stand this year; progress is the share of "
         "this year's required change achieved (100 % = on pace). Green: on or ahead of pace; "
         f"yellow: behind by at most {band:.0%} of the required change; red: further behind. "
         "Score = Σ weight × full marks × min(progress, 1) + bonus − penalty; a binding item "
-        "behind its pace (or without a value) vetoes the assessment. Actual values are computed "
+        "on red (or without a value) vetoes the assessment; yellow only costs points. Actual values are computed "
         "by the indicator formulas from the stored inventories and statistics; every value can "
         "be traced to its inputs.",
     )
