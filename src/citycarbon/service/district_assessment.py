@@ -9,8 +9,9 @@ change).
 Score. The rubric scores *the year's* required change: an item's progress is the share of
 the change the pace asks for by this year that was achieved (progress / pace share), so 1
 means on pace (a green light). A binding item vetoes the assessment when its light is red:
-yellow is the tolerance band, behind pace but within it, and costs points only. An item a district has no target or no value for earns nothing and,
-when binding, vetoes too (the district has not shown it is on pace); the result says why.
+yellow is the tolerance band, behind pace but within it, and costs points only. An item a
+district has no target or no value for earns nothing and, when binding, vetoes too (the
+district has not shown it is on pace); the result says why.
 
 The figures are the official ones, computed from every stored inventory run whoever asks;
 access is decided on the region: the board (scores, ranks and light counts) is open to every
