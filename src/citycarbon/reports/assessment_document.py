@@ -274,8 +274,8 @@ def _method(model: dict[str, Any], lang: str, s: dict[str, ParagraphStyle]) -> l
         f"yellow: behind by at most {band:.0%} of the required change; red: further behind. "
         "Score = Σ weight × full marks × min(progress, 1) + bonus − penalty; a binding item "
         "on red (or without a value) vetoes the assessment; yellow only costs points. Actual "
-        "values are computed by the indicator formulas from the stored inventories and statistics; every value can "
-        "be traced to its inputs.",
+        "values are computed by the indicator formulas from the stored inventories and "
+        "statistics; every value can be traced to its inputs.",
     )
     story = [_p(_t(lang, "method"), s["h1"]), _p(text.text(lang), s["base"])]
     if model.get("rubric_illustrative"):
