@@ -10,13 +10,15 @@ seconds per endpoint with ``wrk`` (Debian package; without it, a lean asyncio ge
 
 * ``/api/v1/ping`` — trivial, the baseline;
 * ``/api/v1/cockpit?region=321100`` — the city cockpit;
-* ``/api/v1/explorer`` for the city, a district and a township in the latest year.
+* ``/api/v1/explorer`` for the city, a district and a township in the latest year;
+* ``/api/v1/assessments/{year}`` (the districts' board), one district's assessment, and
+  ``/api/v1/index`` (the low-carbon index with its rank sensitivity).
 
 The reads are made as the city office (a bearer token), so the explorer includes the
 enterprises it may see. Prints p50/p99 latency and requests/s per endpoint with the ratio to
 the baseline; then the cockpit page in headless Chromium (navigation start until every chart
 has set ``data-rendered``, median of 5 warm loads); last line ``p99_ms=X``, the worst p99
-among the cockpit and explorer endpoints. Targets: p99 ≤ 50 ms, ≥ 30 % of the baseline's
+among the cockpit, explorer, assessment and index endpoints. Targets: p99 ≤ 50 ms, ≥ 30 % of the baseline's
 throughput, cockpit rendered in ≤ 1.5 s.
 """
 
@@ -190,6 +192,9 @@ def endpoints(port: int, auth: dict[str, str]) -> list[tuple[str, str]]:
         (f"explorer city {year}", f"/api/v1/explorer?region={CITY}&year={year}"),
         (f"explorer district {district}", f"/api/v1/explorer?region={district}&year={year}"),
         (f"explorer township {township}", f"/api/v1/explorer?region={township}&year={year}"),
+        (f"assessment board {year}", f"/api/v1/assessments/{year}?plan=14fyp"),
+        (f"assessment {district} {year}", f"/api/v1/assessments/{year}/{district}?plan=14fyp"),
+        ("low-carbon index", "/api/v1/index"),
     ]
 
 

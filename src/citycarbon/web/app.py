@@ -64,13 +64,23 @@ def status_of(exc: CitycarbonError) -> int:
     return 400
 
 
-class SecurityHeaders:
-    """Headers every response carries. Plain ASGI: Starlette's ``@app.middleware("http")``
-    wraps each request in extra tasks and costs about two thirds of a trivial route's
-    throughput on these machines."""
+class WriteCounter:
+    """How many requests that may change data this application has served: cached read
+    models that other writes could change (targets, assessments, the index) carry it in
+    their key, so this process's own writes are seen at once."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self) -> None:
+        self.count = 0
+
+
+class SecurityHeaders:
+    """Headers every response carries, and the write counter. Plain ASGI: Starlette's
+    ``@app.middleware("http")`` wraps each request in extra tasks and costs about two thirds
+    of a trivial route's throughput on these machines."""
+
+    def __init__(self, app: ASGIApp, writes: WriteCounter) -> None:
         self.app = app
+        self.writes = writes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,7 +97,14 @@ class SecurityHeaders:
                     headers.setdefault("Cache-Control", "public, max-age=86400")
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send_with_headers)
+            return
+        self.writes.count += 1  # before and after: a read made during the write misses
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            self.writes.count += 1
 
 
 _HEADERS = (
@@ -153,7 +170,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         app.include_router(router)
     _errors(app)
 
-    app.add_middleware(SecurityHeaders)
+    app.state.writes = WriteCounter()
+    app.add_middleware(SecurityHeaders, writes=app.state.writes)
     return app
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from citycarbon.indicators.validation import IndexInputError
@@ -16,6 +16,7 @@ from citycarbon.service import lowcarbon_index as service
 from citycarbon.web.api.inventory import RegionParam, YearParam
 from citycarbon.web.api.refdata import csv_response
 from citycarbon.web.deps import ActorDep, ReadSession
+from citycarbon.web.read_cache import remembered
 from citycarbon.web.responses import JsonResponse, error_body
 
 router = APIRouter(prefix="/index", tags=["low-carbon index"])
@@ -90,6 +91,7 @@ def _unprocessable(exc: IndexInputError) -> Response:
     responses=RESPONSES,
 )
 async def get_index(
+    request: Request,
     actor: ActorDep,
     session: ReadSession,
     region: RegionParam = None,
@@ -104,9 +106,12 @@ async def get_index(
     the scores per dimension, the raw values and their inputs, the indicators left out
     because a district misses them, and how stable each rank is under weight perturbation."""
     try:
-        model = service.district_index(
-            session, actor, region=region, year=year, normalisation=normalisation,
-            weighting=weighting, aggregation=aggregation,
+        model = remembered(
+            request, actor, ("index", region, year, normalisation, weighting, aggregation),
+            lambda: service.district_index(
+                session, actor, region=region, year=year, normalisation=normalisation,
+                weighting=weighting, aggregation=aggregation,
+            ),
         )  # fmt: skip
     except IndexInputError as exc:
         return _unprocessable(exc)

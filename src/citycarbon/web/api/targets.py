@@ -35,6 +35,7 @@ from citycarbon.service.measures import (
 from citycarbon.service.targets import decompose, list_targets, set_target, target_dict
 from citycarbon.web.api.reports import Format, csv_download
 from citycarbon.web.deps import ReadSession, Sessions, SignedInDep
+from citycarbon.web.read_cache import remembered
 from citycarbon.web.responses import JsonResponse
 
 router = APIRouter(tags=["targets and assessment"])
@@ -260,6 +261,7 @@ LIGHT_CSV = (
 
 @router.get("/assessments/{year}", summary="区县考核排名（赛马）/ the districts' board (赛马)")
 async def get_board(
+    request: Request,
     year: YearPath,
     actor: SignedInDep,
     session: ReadSession,
@@ -267,7 +269,10 @@ async def get_board(
     city: Annotated[str | None, Query(max_length=12)] = None,
     output: Format = "json",
 ) -> Response:
-    model = board(session, actor, year, plan, city or None)
+    model = remembered(
+        request, actor, ("board", year, plan, city),
+        lambda: board(session, actor, year, plan, city or None),
+    )  # fmt: skip
     if output == "csv":
         rows = [
             {**r, **r["lights"], "vetoed_by": " ".join(r["vetoed_by"])} for r in model["districts"]
@@ -281,6 +286,7 @@ async def get_board(
     summary="一个区县的考核：红黄绿灯、得分与排名 / one district's lights, score and rank",
 )
 async def get_district(
+    request: Request,
     year: YearPath,
     region_code: RegionPath,
     actor: SignedInDep,
@@ -288,7 +294,10 @@ async def get_district(
     plan: PlanQuery = DEFAULT_PLAN,
     output: Format = "json",
 ) -> Response:
-    model = district_assessment(session, actor, year, region_code, plan)
+    model = remembered(
+        request, actor, ("district", year, region_code, plan),
+        lambda: district_assessment(session, actor, year, region_code, plan),
+    )  # fmt: skip
     if output == "csv":
         return csv_download(model["indicators"], LIGHT_CSV, f"assessment-{region_code}-{year}")
     return JsonResponse(model)
