@@ -1,10 +1,11 @@
 """Read models that any write may change (the assessment board, a district's assessment,
-the low-carbon index), kept for a few seconds per (request, what the actor may see).
+the low-carbon index), kept per (request, what the actor may see) with their JSON encoding.
 
 Their inputs — targets, statistics, adjustments, the rubric, inventories — change through
 many routes, so the key carries the application's write counter (``app.state.writes``,
 bumped around every non-GET request): this process's own writes are seen at once; a write
-made by another process (the CLI, a second worker) within ``FRESH_S`` seconds."""
+made by another process (the CLI, a second worker) within ``FRESH_S`` seconds. A model is
+built in a worker thread, so that the event loop keeps serving while it is made."""
 
 from __future__ import annotations
 
@@ -13,24 +14,32 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from citycarbon.service.actor import Actor
-from citycarbon.web.api.inventory import FRESH_S, lru, scope_of
+from citycarbon.web.api.inventory import JSON, encoded, lru, scope_of
 
 READ_MODELS = "read.models"
 KEPT = 512
+FRESH_S = 30.0
 
 
-def remembered(
+async def remembered(
     request: Request, actor: Actor, key: tuple[Hashable, ...], build: Callable[[], Any]
-) -> Any:
-    """``build()``'s answer to the same request from an actor of the same scope, made at
-    most ``FRESH_S`` seconds ago and with no write since; else build it now."""
+) -> tuple[Any, bytes]:
+    """``build()``'s answer (model, JSON) to the same request from an actor of the same
+    scope, made at most ``FRESH_S`` seconds ago with no write since; else built now."""
     full = (*key, scope_of(actor), request.app.state.writes.count)
     cache = lru(request, READ_MODELS, KEPT)
     hit = cache.lookup(full)
     if hit is not None and hit[0] >= time.monotonic():
-        return hit[1]
-    model = build()
-    cache.keep(full, (time.monotonic() + FRESH_S, model))
-    return model
+        return hit[1]  # type: ignore[no-any-return]
+    model = await run_in_threadpool(build)
+    answer = (model, encoded(model))
+    cache.keep(full, (time.monotonic() + FRESH_S, answer))
+    return answer
+
+
+def json_answer(body: bytes) -> Response:
+    return Response(body, media_type=JSON)

@@ -16,7 +16,7 @@ from citycarbon.service import lowcarbon_index as service
 from citycarbon.web.api.inventory import RegionParam, YearParam
 from citycarbon.web.api.refdata import csv_response
 from citycarbon.web.deps import ActorDep, ReadSession
-from citycarbon.web.read_cache import remembered
+from citycarbon.web.read_cache import json_answer, remembered
 from citycarbon.web.responses import JsonResponse, error_body
 
 router = APIRouter(prefix="/index", tags=["low-carbon index"])
@@ -106,7 +106,7 @@ async def get_index(
     the scores per dimension, the raw values and their inputs, the indicators left out
     because a district misses them, and how stable each rank is under weight perturbation."""
     try:
-        model = remembered(
+        model, body = await remembered(
             request, actor, ("index", region, year, normalisation, weighting, aggregation),
             lambda: service.district_index(
                 session, actor, region=region, year=year, normalisation=normalisation,
@@ -115,6 +115,8 @@ async def get_index(
         )  # fmt: skip
     except IndexInputError as exc:
         return _unprocessable(exc)
+    if output != "csv":
+        return json_answer(body)
     return _answer(model, output, f"lowcarbon-index-{model['region']['code']}")
 
 

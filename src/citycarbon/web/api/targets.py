@@ -35,7 +35,7 @@ from citycarbon.service.measures import (
 from citycarbon.service.targets import decompose, list_targets, set_target, target_dict
 from citycarbon.web.api.reports import Format, csv_download
 from citycarbon.web.deps import ReadSession, Sessions, SignedInDep
-from citycarbon.web.read_cache import remembered
+from citycarbon.web.read_cache import json_answer, remembered
 from citycarbon.web.responses import JsonResponse
 
 router = APIRouter(tags=["targets and assessment"])
@@ -269,7 +269,7 @@ async def get_board(
     city: Annotated[str | None, Query(max_length=12)] = None,
     output: Format = "json",
 ) -> Response:
-    model = remembered(
+    model, body = await remembered(
         request, actor, ("board", year, plan, city),
         lambda: board(session, actor, year, plan, city or None),
     )  # fmt: skip
@@ -278,7 +278,7 @@ async def get_board(
             {**r, **r["lights"], "vetoed_by": " ".join(r["vetoed_by"])} for r in model["districts"]
         ]
         return csv_download(rows, BOARD_CSV, f"assessment-{plan}-{year}")
-    return JsonResponse(model)
+    return json_answer(body)
 
 
 @router.get(
@@ -294,13 +294,13 @@ async def get_district(
     plan: PlanQuery = DEFAULT_PLAN,
     output: Format = "json",
 ) -> Response:
-    model = remembered(
+    model, body = await remembered(
         request, actor, ("district", year, region_code, plan),
         lambda: district_assessment(session, actor, year, region_code, plan),
     )  # fmt: skip
     if output == "csv":
         return csv_download(model["indicators"], LIGHT_CSV, f"assessment-{region_code}-{year}")
-    return JsonResponse(model)
+    return json_answer(body)
 
 
 @router.get(
