@@ -9,6 +9,7 @@ built in a worker thread, so that the event loop keeps serving while it is made.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -22,6 +23,7 @@ from citycarbon.web.api.inventory import JSON, encoded, lru, scope_of
 
 READ_MODELS = "read.models"
 KEPT = 512
+PENDING = "read.pending"
 FRESH_S = 30.0
 
 
@@ -35,9 +37,25 @@ async def remembered(
     hit = cache.lookup(full)
     if hit is not None and hit[0] >= time.monotonic():
         return hit[1]  # type: ignore[no-any-return]
-    model = await run_in_threadpool(build)
-    answer = (model, encoded(model))
+    # one build per key at a time: concurrent requests for it wait for the same one
+    pending: dict[Hashable, asyncio.Future[tuple[Any, bytes]]] = request.app.state.cache.setdefault(
+        PENDING, {}
+    )
+    if full in pending:
+        return await asyncio.shield(pending[full])
+    future: asyncio.Future[tuple[Any, bytes]] = asyncio.get_running_loop().create_future()
+    pending[full] = future
+    try:
+        model = await run_in_threadpool(build)
+        answer = (model, encoded(model))
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: a build nobody else waited for is not "never seen"
+        raise
+    finally:
+        del pending[full]
     cache.keep(full, (time.monotonic() + FRESH_S, answer))
+    future.set_result(answer)
     return answer
 
 
