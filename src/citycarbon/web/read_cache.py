@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from citycarbon.service.actor import Actor
@@ -27,11 +28,22 @@ PENDING = "read.pending"
 FRESH_S = 30.0
 
 
+def _with_session(request: Request, build: Callable[[Session], Any]) -> Callable[[], Any]:
+    sessions: sessionmaker[Session] = request.app.state.sessions
+
+    def run() -> Any:
+        with sessions() as session:
+            return build(session)
+
+    return run
+
+
 async def remembered(
-    request: Request, actor: Actor, key: tuple[Hashable, ...], build: Callable[[], Any]
+    request: Request, actor: Actor, key: tuple[Hashable, ...], build: Callable[[Session], Any]
 ) -> tuple[Any, bytes]:
-    """``build()``'s answer (model, JSON) to the same request from an actor of the same
-    scope, made at most ``FRESH_S`` seconds ago with no write since; else built now."""
+    """``build(session)``'s answer (model, JSON) to the same request from an actor of the
+    same scope, made at most ``FRESH_S`` seconds ago with no write since; else built now,
+    with a session of its own (a cached answer opens none)."""
     full = (*key, scope_of(actor), request.app.state.writes.count)
     cache = lru(request, READ_MODELS, KEPT)
     hit = cache.lookup(full)
@@ -46,7 +58,7 @@ async def remembered(
     future: asyncio.Future[tuple[Any, bytes]] = asyncio.get_running_loop().create_future()
     pending[full] = future
     try:
-        model = await run_in_threadpool(build)
+        model = await run_in_threadpool(_with_session(request, build))
         answer = (model, encoded(model))
     except BaseException as exc:
         future.set_exception(exc)

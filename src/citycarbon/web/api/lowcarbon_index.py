@@ -15,7 +15,7 @@ from citycarbon.indicators.validation import IndexInputError
 from citycarbon.service import lowcarbon_index as service
 from citycarbon.web.api.inventory import RegionParam, YearParam
 from citycarbon.web.api.refdata import csv_response
-from citycarbon.web.deps import ActorDep, ReadSession
+from citycarbon.web.deps import ActorDep
 from citycarbon.web.read_cache import json_answer, remembered
 from citycarbon.web.responses import JsonResponse, error_body
 
@@ -93,7 +93,6 @@ def _unprocessable(exc: IndexInputError) -> Response:
 async def get_index(
     request: Request,
     actor: ActorDep,
-    session: ReadSession,
     region: RegionParam = None,
     year: YearParam = None,
     normalisation: NormalisationParam = "min_max",
@@ -108,7 +107,7 @@ async def get_index(
     try:
         model, body = await remembered(
             request, actor, ("index", region, year, normalisation, weighting, aggregation),
-            lambda: service.district_index(
+            lambda session: service.district_index(
                 session, actor, region=region, year=year, normalisation=normalisation,
                 weighting=weighting, aggregation=aggregation,
             ),

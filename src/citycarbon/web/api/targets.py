@@ -264,14 +264,13 @@ async def get_board(
     request: Request,
     year: YearPath,
     actor: SignedInDep,
-    session: ReadSession,
     plan: PlanQuery = DEFAULT_PLAN,
     city: Annotated[str | None, Query(max_length=12)] = None,
     output: Format = "json",
 ) -> Response:
     model, body = await remembered(
         request, actor, ("board", year, plan, city),
-        lambda: board(session, actor, year, plan, city or None),
+        lambda session: board(session, actor, year, plan, city or None),
     )  # fmt: skip
     if output == "csv":
         rows = [
@@ -290,13 +289,12 @@ async def get_district(
     year: YearPath,
     region_code: RegionPath,
     actor: SignedInDep,
-    session: ReadSession,
     plan: PlanQuery = DEFAULT_PLAN,
     output: Format = "json",
 ) -> Response:
     model, body = await remembered(
         request, actor, ("district", year, region_code, plan),
-        lambda: district_assessment(session, actor, year, region_code, plan),
+        lambda session: district_assessment(session, actor, year, region_code, plan),
     )  # fmt: skip
     if output == "csv":
         return csv_download(model["indicators"], LIGHT_CSV, f"assessment-{region_code}-{year}")
