@@ -95,3 +95,17 @@ def test_update_and_lists(db_sessions: sessionmaker[Session]) -> None:
         actions = session.scalars(select(AuditEntry.action)).all()
         assert actions.count("measure.create") == 2
         assert actions.count("measure.update") == 1
+
+
+
+def test_a_district_reports_progress_but_not_the_plan(db_sessions: sessionmaker[Session]) -> None:
+    with db_sessions.begin() as session:
+        load(session)
+        mine = _measure(session)
+        theirs = _measure(session, region_code=B)
+        update_measure(session, DISTRICT_A, mine, {"status": "in_progress", "completion": 0.5})
+        with pytest.raises(ForbiddenError) as refused:
+            update_measure(session, DISTRICT_A, mine, {"due_date": dt.date(2030, 1, 1)})
+        assert "due_date" in refused.value.message.en
+        with pytest.raises(ForbiddenError):
+            update_measure(session, DISTRICT_A, theirs, {"completion": 0.5})

@@ -52,6 +52,7 @@ class Permission(StrEnum):
     MANAGE_SETTINGS = "settings.manage"  # platform settings that are data, e.g. deadlines
     READ_TARGETS = "target.read"  # plan targets, district assessments, measure lists
     MANAGE_TARGETS = "target.manage"  # set, decompose and adjust targets; measures; rubric
+    REPORT_MEASURES = "measure.report"  # report the progress of the region's measure projects
     SUBMIT_PROJECT = "project.submit"  # propose a new project for carbon assessment
     ASSESS_PROJECT = "project.assess"  # run the assessment and decide on a project
 
@@ -92,6 +93,9 @@ PERMISSION_LABELS: dict[Permission, Message] = {  # what each permission lets a 
         zh="下达与分解目标、维护措施与考核细则",
         en="set and decompose targets, keep measures and the rubric",
     ),
+    Permission.REPORT_MEASURES: Message(
+        zh="填报措施项目进度", en="report the progress of measure projects"
+    ),
     Permission.SUBMIT_PROJECT: Message(zh="申报项目碳评估", en="submit projects for assessment"),
     Permission.ASSESS_PROJECT: Message(zh="评估与审批项目", en="assess and decide on projects"),
 }
@@ -105,14 +109,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.ASSIGN_VERIFIER,
             P.LOCK_REPORT, P.READ_LEDGER, P.COMPUTE_INVENTORY, P.READ_INVENTORY,
             P.PUBLISH_INVENTORY, P.READ_AUDIT, P.MANAGE_SETTINGS, P.READ_TARGETS,
-            P.MANAGE_TARGETS, P.SUBMIT_PROJECT, P.ASSESS_PROJECT,
+            P.MANAGE_TARGETS, P.REPORT_MEASURES, P.SUBMIT_PROJECT, P.ASSESS_PROJECT,
         }
     ),
     Role.DISTRICT_OFFICIAL: frozenset(
         {
             P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
             P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.READ_LEDGER,
-            P.COMPUTE_INVENTORY, P.READ_INVENTORY, P.READ_TARGETS, P.SUBMIT_PROJECT,
+            P.COMPUTE_INVENTORY, P.READ_INVENTORY, P.READ_TARGETS, P.REPORT_MEASURES,
+            P.SUBMIT_PROJECT,
         }
     ),
     Role.ENTERPRISE: frozenset(

@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 
 from citycarbon.errors import CitycarbonError, Message
 from citycarbon.refdata.loader import load_codelist
-from citycarbon.service.access import Permission, Target, require, require_grant
+from citycarbon.service.access import (
+    ForbiddenError,
+    Permission,
+    Target,
+    may,
+    require,
+    require_grant,
+)
 from citycarbon.service.actor import Actor
 from citycarbon.service.audit import record, snapshot
 from citycarbon.service.indicator_values import indicator_by_code
@@ -54,6 +61,7 @@ EDITABLE = (
     "expected_reduction_t",
     "note",
 )
+PROGRESS_FIELDS = ("status", "completion", "note")  # what a district reports
 
 
 class MeasureError(CitycarbonError):
@@ -135,7 +143,19 @@ def update_measure(
     if row is None:
         raise not_found("措施项目", "measure project", measure_id)
     region = region_by_code(session, row.region_code)
-    require(actor, Permission.MANAGE_TARGETS, Target(region_path=region.path))
+    where = Target(region_path=region.path)
+    if not may(actor, Permission.MANAGE_TARGETS, where):
+        # the region's own officials report progress; the plan itself stays the city's
+        require(actor, Permission.REPORT_MEASURES, where)
+        planned = sorted(set(changes) - set(PROGRESS_FIELDS))
+        if planned:
+            raise ForbiddenError(
+                Message(
+                    zh=f"只能填报进度（状态、完成度、备注），不能修改 {', '.join(planned)}",
+                    en=f"only progress (status, completion, note) may be reported, not "
+                    f"{', '.join(planned)}",
+                )
+            )
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise _fail(
