@@ -27,13 +27,8 @@ from citycarbon.errors import Message
 from citycarbon.reports.fonts import cjk_font
 from citycarbon.reports.inventory_document import synthetic_notice
 from citycarbon.reports.labels import number
+from citycarbon.reports.pdf_style import ACCENT, HEAD, MARGIN, RULE, WARN, WIDTH, report_styles
 
-MARGIN = 16 * mm
-WIDTH = A4[0] - 2 * MARGIN
-ACCENT = colors.HexColor("#2f6f5e")
-HEAD = colors.HexColor("#e4efe9")
-RULE = colors.HexColor("#9aa5a0")
-WARN = colors.HexColor("#b3261e")
 LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#c79100", "red": "#b3261e"}
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("区域碳考核报告", "District carbon assessment report"),
@@ -99,26 +94,6 @@ def _says_synthetic(model: dict[str, Any]) -> bool:
             if "synthetic" in text or "合成" in text:
                 return True
     return False
-
-
-def _styles(font: str) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=14, wordWrap="CJK")
-    return {
-        "base": base,
-        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, textColor=ACCENT),
-        "h1": ParagraphStyle(
-            "h1",
-            parent=base,
-            fontSize=13,
-            leading=18,
-            spaceBefore=8,
-            spaceAfter=4,
-            textColor=ACCENT,
-        ),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
-        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10),
-        "notice": ParagraphStyle("notice", parent=base, fontSize=10.5, leading=15, textColor=WARN),
-    }
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -291,7 +266,7 @@ def render_assessment_pdf(
 ) -> bytes:
     """The PDF of one district's assessment (the service's model) and its measures."""
     font = cjk_font()
-    s = _styles(font)
+    s = report_styles(font)
     out = io.BytesIO()
     region = model["region"]
     doc = SimpleDocTemplate(

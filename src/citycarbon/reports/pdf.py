@@ -35,14 +35,7 @@ from citycarbon.reports.charts import bar_chart, trend_chart
 from citycarbon.reports.fonts import cjk_font
 from citycarbon.reports.inventory_document import CategoryRow, InventoryDocument
 from citycarbon.reports.labels import number
-
-MARGIN = 16 * mm
-WIDTH = A4[0] - 2 * MARGIN
-HEAD = colors.HexColor("#e4efe9")
-TOTAL = colors.HexColor("#f3f3f3")
-RULE = colors.HexColor("#9aa5a0")
-ACCENT = colors.HexColor("#2f6f5e")
-WARN = colors.HexColor("#b3261e")
+from citycarbon.reports.pdf_style import ACCENT, HEAD, MARGIN, RULE, TOTAL, WARN, WIDTH
 
 
 def render_inventory_pdf(doc: InventoryDocument) -> bytes:

@@ -16,10 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors  # type: ignore[import-untyped]
-from reportlab.lib.enums import TA_CENTER  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     Paragraph,
@@ -33,13 +30,8 @@ from citycarbon.errors import Message
 from citycarbon.reports.fonts import cjk_font
 from citycarbon.reports.inventory_document import synthetic_notice
 from citycarbon.reports.labels import number
+from citycarbon.reports.pdf_style import ACCENT, HEAD, MARGIN, RULE, WIDTH, report_styles
 
-MARGIN = 16 * mm
-WIDTH = A4[0] - 2 * MARGIN
-HEAD = colors.HexColor("#e4efe9")
-RULE = colors.HexColor("#9aa5a0")
-ACCENT = colors.HexColor("#2f6f5e")
-WARN = colors.HexColor("#b3261e")
 GRADE_COLOURS = {"A": "#2f6f5e", "B": "#4f8f3e", "C": "#b88a00", "D": "#c5621b", "E": "#b3261e"}
 
 
@@ -48,25 +40,8 @@ class _Doc:
 
     def __init__(self, lang: str, font: str) -> None:
         self.lang = lang
-        base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=14, wordWrap="CJK")
         self.font = font
-        self.s = {
-            "base": base,
-            "title": ParagraphStyle(
-                "title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER,
-                textColor=ACCENT,
-            ),
-            "h1": ParagraphStyle(
-                "h1", parent=base, fontSize=13, leading=19, spaceBefore=8, spaceAfter=4,
-                textColor=ACCENT,
-            ),
-            "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5),
-            "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10),
-            "notice": ParagraphStyle(
-                "notice", parent=base, fontSize=10.5, leading=15, textColor=WARN,
-                alignment=TA_CENTER,
-            ),
-        }  # fmt: skip
+        self.s = report_styles(font)
 
     def t(self, zh: str, en: str) -> str:
         return en if self.lang == "en" else zh
