@@ -36,7 +36,11 @@ from citycarbon.service.assessment_rubric import (
     rubric_data,
     rubric_from_data,
 )
-from citycarbon.service.indicator_values import indicator_by_code, indicator_values
+from citycarbon.service.indicator_values import (
+    indicator_by_code,
+    indicator_fields,
+    indicator_values,
+)
 from citycarbon.service.ledger import not_found, region_by_code
 from citycarbon.service.targets import core_target, list_targets, stored_targets
 from citycarbon.store.models import Region, RegionTarget
@@ -92,16 +96,10 @@ def _indicator_rows(
     out: dict[str, list[dict[str, Any]]] = {r.code: [] for r in regions}
     for row in targets:
         target = core_target(row)
-        ind = target.indicator
         found = values.get((row.indicator, row.region_code, year))
         entry: dict[str, Any] = {
             "indicator": row.indicator,
-            "name_zh": ind.name_zh,
-            "name_en": ind.name_en,
-            "unit": ind.unit,
-            "direction": ind.direction.value,
-            "binding": ind.binding.value,
-            "kind": ind.kind.value,
+            **indicator_fields(row.indicator),
             "method": row.method,
             "target_id": row.id,
             "baseline_year": row.baseline_year,

@@ -205,6 +205,19 @@ def _tracing(
     return lookup
 
 
+def indicator_fields(code: str) -> dict[str, str]:
+    """What a row about an indicator shows of it: names, unit, direction, binding, kind."""
+    d = indicator_by_code(code).definition
+    return {
+        "name_zh": d.name_zh,
+        "name_en": d.name_en,
+        "unit": d.unit,
+        "direction": d.direction.value,
+        "binding": d.binding.value,
+        "kind": d.kind.value,
+    }
+
+
 def indicator_by_code(code: str) -> PlanIndicator:
     from citycarbon.service.ledger import not_found
 

@@ -44,7 +44,11 @@ from citycarbon.refdata.loader import load_codelist
 from citycarbon.service.access import Permission, Target, require, require_grant
 from citycarbon.service.actor import Actor
 from citycarbon.service.audit import record, snapshot
-from citycarbon.service.indicator_values import indicator_by_code, indicator_values
+from citycarbon.service.indicator_values import (
+    indicator_by_code,
+    indicator_fields,
+    indicator_values,
+)
 from citycarbon.service.ledger import not_found, region_by_code
 from citycarbon.store.models import Region, RegionStatistic, RegionTarget, utcnow
 
@@ -59,7 +63,6 @@ def _fail(zh: str, en: str, field: str | None = None) -> TargetError:
 
 
 def target_dict(row: RegionTarget, region: Region | None = None) -> dict[str, Any]:
-    ind = indicator_by_code(row.indicator).definition
     return {
         "id": row.id,
         "plan": row.plan,
@@ -67,12 +70,7 @@ def target_dict(row: RegionTarget, region: Region | None = None) -> dict[str, An
         "region_zh": region.name_zh if region else None,
         "region_en": region.name_en if region else None,
         "indicator": row.indicator,
-        "name_zh": ind.name_zh,
-        "name_en": ind.name_en,
-        "unit": ind.unit,
-        "direction": ind.direction.value,
-        "binding": ind.binding.value,
-        "kind": ind.kind.value,
+        **indicator_fields(row.indicator),
         "baseline_year": row.baseline_year,
         "baseline_value": row.baseline_value,
         "target_year": row.target_year,
