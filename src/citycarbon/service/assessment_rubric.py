@@ -102,6 +102,11 @@ def rubric_data(session: Session) -> dict[str, Any]:
     return dict(stored.value) if stored is not None else default_rubric_data()
 
 
+def rubric_is_stored(session: Session) -> bool:
+    """Whether a city stored its own rubric (else the packaged illustrative default is in force)."""
+    return session.get(Setting, RUBRIC_SETTING) is not None
+
+
 def set_rubric(session: Session, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
     """Keep ``data`` as the rubric after checking it (weights must sum to 1)."""
     require(actor, Permission.MANAGE_TARGETS)

@@ -31,6 +31,7 @@ def page_routers() -> list[APIRouter]:
         account,
         admin,
         assessment,
+        assessment_forms,
         cockpit,
         explorer,
         imports,
@@ -44,5 +45,5 @@ def page_routers() -> list[APIRouter]:
     return [
         account.router, cockpit.router, explorer.router, portal.router, review.router,
         assessment.router, projects.router, lowcarbon_index.router, refdata.router,
-        imports.router, admin.router, about.router,
+        imports.router, admin.router, about.router, assessment_forms.router,
     ]  # fmt: skip

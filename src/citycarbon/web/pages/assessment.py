@@ -1,29 +1,39 @@
 """The assessment pages: the board (赛马) with the district map coloured by score, a
-district's traffic lights with its pace chart, score breakdown and measure projects, the
-target list with the decomposition form, and the measure and responsibility lists.
+district's traffic lights with its pace chart, score breakdown, bonus/penalty points and
+measure projects, the target list with the decomposition form, the measure and
+responsibility lists, and the rubric. Their forms post to ``assessment_forms``, which renders
+these pages again (through the ``*_response`` builders) when the service refuses.
 
 Chart options are built here from the same read models the API serves (see the cockpit)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from citycarbon.errors import CitycarbonError
-from citycarbon.service.access import Permission, holds, require_grant
+from citycarbon.errors import CitycarbonError, Message
+from citycarbon.service.access import Permission, Target, holds, may, require_grant
 from citycarbon.service.actor import Actor
+from citycarbon.service.assessment_rubric import (
+    adjustments,
+    assessment_band,
+    rubric_data,
+    rubric_is_stored,
+)
 from citycarbon.service.district_assessment import (
     board,
     default_city,
     district_assessment,
+    districts_of,
     target_status,
 )
 from citycarbon.service.indicator_values import indicator_catalogue
-from citycarbon.service.measures import grouped, list_measures
+from citycarbon.service.measures import STATUSES, grouped, list_measures, nine_actions
 from citycarbon.service.targets import decompose, list_targets
 from citycarbon.web.api.targets import DEFAULT_PLAN, today
 from citycarbon.web.app import status_of
@@ -42,6 +52,12 @@ METHODS = {
     "gdp": ("按 GDP 加权", "weighted by GDP"),
     "emissions": ("按排放加权", "weighted by emissions"),
     "manual": ("手工权重", "manual weights"),
+}
+DONE = {  # ?done= after a form's post-redirect-get
+    "measure": Message("已新建措施项目", "measure project added"),
+    "progress": Message("已更新进度", "progress updated"),
+    "adjustment": Message("已记录加减分", "bonus or penalty points recorded"),
+    "rubric": Message("已保存评分细则", "rubric saved"),
 }
 
 
@@ -224,6 +240,63 @@ def decompose_form(
     return render(request, "assessment_decomposition.html", {"result": result, "error": None})
 
 
+def measures_response(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    day: dt.date | None = None,
+    region: str | None = None,
+    problem: Message | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The measure and responsibility lists with the progress and add forms (a refused form
+    shows its problem and the values as entered)."""
+    day = day or today()
+    rows = list_measures(session, actor, day, region_code=region or None)
+    may_manage = holds(actor, Permission.MANAGE_TARGETS)
+    return render(
+        request,
+        "assessment_measures.html",
+        {
+            "on": day,
+            "region_filter": region or "",
+            "measures": rows,
+            "by_action": grouped(rows, "action"),
+            "by_department": grouped(rows, "department"),
+            "overdue": [m for m in rows if m["overdue"]],
+            # the service decides per measure; the page only hides the form from the rest
+            "may_report": may_manage or holds(actor, Permission.REPORT_MEASURES),
+            "may_manage": may_manage,
+            "statuses": STATUSES,
+            "actions": nine_actions(),
+            "indicators": indicator_catalogue(),
+            "regions": _manageable_regions(session, actor) if may_manage else [],
+            "form": form or {},
+            "problem": problem,
+            "done": _done(request, status),
+        },
+        status,
+    )
+
+
+def _manageable_regions(session: Session, actor: Actor) -> list[dict[str, str]]:
+    try:
+        city = default_city(session, DEFAULT_PLAN)
+    except CitycarbonError:  # no plan yet: no region to offer
+        return []
+    return [
+        {"region_code": r.code, "region_zh": r.name_zh, "region_en": r.name_en}
+        for r in (city, *districts_of(session, city))
+        if may(actor, Permission.MANAGE_TARGETS, Target(region_path=r.path))
+    ]
+
+
+def _done(request: Request, status: int) -> Message | None:
+    return DONE.get(request.query_params.get("done", "")) if status == 200 else None
+
+
 @router.get("/assessment/measures")
 async def measures_page(
     request: Request,
@@ -232,18 +305,109 @@ async def measures_page(
     region: Annotated[str | None, Query(max_length=12)] = None,
     on: Annotated[dt.date | None, Query()] = None,
 ) -> Response:
-    day = on or today()
-    rows = list_measures(session, actor, day, region_code=region or None)
+    return measures_response(request, session, actor, day=on, region=region)
+
+
+def rubric_response(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    problem: Message | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The rubric in force, where it comes from, and (for MANAGE_TARGETS) its edit form."""
+    require_grant(actor, Permission.READ_TARGETS)
+    data = {"full_marks": 100.0, "veto_floor": 0.0, **rubric_data(session)}
+    catalogue = indicator_catalogue()
+    items = [
+        {
+            **item,
+            "name_zh": catalogue[item["indicator"]].name.zh if item["indicator"] in catalogue
+            else item["indicator"],
+            "name_en": catalogue[item["indicator"]].name.en if item["indicator"] in catalogue
+            else item["indicator"],
+        }
+        for item in data.get("items", [])
+    ]  # fmt: skip
     return render(
         request,
-        "assessment_measures.html",
+        "assessment_rubric.html",
         {
-            "on": day,
-            "measures": rows,
-            "by_action": grouped(rows, "action"),
-            "by_department": grouped(rows, "department"),
-            "overdue": [m for m in rows if m["overdue"]],
+            "rubric": data,
+            "items": items,
+            "weight_sum": math.fsum(float(i["weight"]) for i in items),
+            "band": assessment_band(session),
+            "stored": rubric_is_stored(session),
+            "may_manage": holds(actor, Permission.MANAGE_TARGETS),
+            "form": form,
+            "problem": problem,
+            "done": _done(request, status),
         },
+        status,
+    )
+
+
+@router.get("/assessment/rubric")
+async def rubric_page(request: Request, actor: SignedInDep, session: ReadSession) -> Response:
+    return rubric_response(request, session, actor)
+
+
+def district_response(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    region_code: str,
+    *,
+    year: int | None = None,
+    plan: str = DEFAULT_PLAN,
+    problem: Message | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """A district's lights, score, adjustments of the year and measure projects, with the
+    bonus/penalty form for MANAGE_TARGETS holders."""
+    lang = lang_of(request)
+    year = year or default_year(session, actor, plan)
+    model = district_assessment(session, actor, year, region_code, plan)
+    measures = list_measures(session, actor, today(), region_code=region_code)
+    options = {
+        f"opt-pace-{r['indicator']}": script_json(pace_option(r, lang))
+        for r in model["indicators"]
+        if r["kind"] == "intensity"
+    }
+    rubric = model["rubric"]
+    items = {
+        **{a["code"]: {**a, "kind": "bonus"} for a in rubric.get("bonuses", [])},
+        **{a["code"]: {**a, "kind": "penalty"} for a in rubric.get("penalties", [])},
+    }
+    given = [
+        {
+            "code": adj.code,
+            "points": adj.points,
+            "note": adj.note,
+            "item": items.get(adj.code),
+        }
+        for adj in adjustments(session, [region_code], year)
+    ]
+    return render(
+        request,
+        "assessment_district.html",
+        {
+            "model": model,
+            "measures": measures,
+            "options": options,
+            "plan": plan,
+            "years": list(range(year - 4, year + 2)),
+            "adjustment_items": list(items.values()),
+            "given": given,
+            "may_manage": holds(actor, Permission.MANAGE_TARGETS),
+            "form": form or {},
+            "problem": problem,
+            "done": _done(request, status),
+        },
+        status,
     )
 
 
@@ -256,23 +420,4 @@ async def district_page(
     year: YearQuery = None,
     plan: PlanQuery = DEFAULT_PLAN,
 ) -> Response:
-    lang = lang_of(request)
-    year = year or default_year(session, actor, plan)
-    model = district_assessment(session, actor, year, region_code, plan)
-    measures = list_measures(session, actor, today(), region_code=region_code)
-    options = {
-        f"opt-pace-{r['indicator']}": script_json(pace_option(r, lang))
-        for r in model["indicators"]
-        if r["kind"] == "intensity"
-    }
-    return render(
-        request,
-        "assessment_district.html",
-        {
-            "model": model,
-            "measures": measures,
-            "options": options,
-            "plan": plan,
-            "years": list(range(year - 4, year + 2)),
-        },
-    )
+    return district_response(request, session, actor, region_code, year=year, plan=plan)
