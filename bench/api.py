@@ -18,8 +18,8 @@ The reads are made as the city office (a bearer token), so the explorer includes
 enterprises it may see. Prints p50/p99 latency and requests/s per endpoint with the ratio to
 the baseline; then the cockpit page in headless Chromium (navigation start until every chart
 has set ``data-rendered``, median of 5 warm loads); last line ``p99_ms=X``, the worst p99
-among the cockpit, explorer, assessment and index endpoints. Targets: p99 ≤ 50 ms, ≥ 30 % of the baseline's
-throughput, cockpit rendered in ≤ 1.5 s.
+among the cockpit, explorer, assessment and index endpoints. Targets: p99 ≤ 50 ms, ≥ 30 %
+of the baseline's throughput, cockpit rendered in ≤ 1.5 s.
 """
 
 from __future__ import annotations
