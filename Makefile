@@ -42,3 +42,4 @@ bench: setup
 	$(BIN)/python bench/inventory.py --rows 10000000
 	$(BIN)/python bench/intake.py --rows 1000000
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/pathways.py
