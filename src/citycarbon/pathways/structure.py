@@ -410,37 +410,41 @@ class StructurePath:
     def years(self) -> NDArray[np.int64]:
         return np.array(self.milestone_years, dtype=np.int64)
 
+    def _per_year(self, field: str) -> FloatArray:
+        """One solution field for every milestone year (rows = years)."""
+        return np.array([getattr(s, field) for s in self.solutions], dtype=np.float64)
+
     @property
     def value_added(self) -> FloatArray:
-        return np.vstack([s.value_added for s in self.solutions])
+        return self._per_year("value_added")
 
     @property
     def shares(self) -> FloatArray:
-        return np.vstack([s.shares for s in self.solutions])
+        return self._per_year("shares")
 
     @property
     def emission_shares(self) -> FloatArray:
-        return np.vstack([s.emission_shares for s in self.solutions])
+        return self._per_year("emission_shares")
 
     @property
     def total_value_added(self) -> FloatArray:
-        return np.array([s.total_value_added for s in self.solutions])
+        return self._per_year("total_value_added")
 
     @property
     def emissions(self) -> FloatArray:
-        return np.array([s.emissions for s in self.solutions])
+        return self._per_year("emissions")
 
     @property
     def energy(self) -> FloatArray:
-        return np.array([s.energy for s in self.solutions])
+        return self._per_year("energy")
 
     @property
     def carbon_shadow_price(self) -> FloatArray:
-        return np.array([s.carbon_shadow_price for s in self.solutions])
+        return self._per_year("carbon_shadow_price")
 
     @property
     def energy_shadow_price(self) -> FloatArray:
-        return np.array([s.energy_shadow_price for s in self.solutions])
+        return self._per_year("energy_shadow_price")
 
 
 def solve_structure_path(
