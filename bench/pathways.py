@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from citycarbon.pathways.montecarlo import Normal, Triangular, Uncertain, simulate
-from citycarbon.pathways.scenario import Scenario, compile_arrays, scenario_from_dict
+from citycarbon.pathways.scenario import Scenario, compile_arrays
+from citycarbon.pathways.scenario_dict import scenario_from_dict
 
 SECTORS = 20
 BASE_YEAR, END_YEAR = 2021, 2060

@@ -23,7 +23,8 @@ from citycarbon.pathways.iamc import (
     series_from_wide_csv,
     wide_csv,
 )
-from citycarbon.pathways.scenario import project, scenario_from_dict
+from citycarbon.pathways.scenario import project
+from citycarbon.pathways.scenario_dict import scenario_from_dict
 
 HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -21,7 +21,8 @@ from citycarbon.pathways.montecarlo import (
     peak_statistics,
     simulate,
 )
-from citycarbon.pathways.scenario import Scenario, project, scenario_from_dict
+from citycarbon.pathways.scenario import Scenario, project
+from citycarbon.pathways.scenario_dict import scenario_from_dict
 
 HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -11,11 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citycarbon.pathways.scenario import (
-    Projection,
-    ScenarioError,
+from citycarbon.pathways.scenario import Projection, ScenarioError, project
+from citycarbon.pathways.scenario_dict import (
     deep_merge,
-    project,
     resolve,
     scenario_from_dict,
     scenario_to_dict,

@@ -15,7 +15,8 @@ from citycarbon.io.scenario_files import (
     scenarios_to_yaml,
     write_scenarios,
 )
-from citycarbon.pathways.scenario import ScenarioError, deep_merge, project
+from citycarbon.pathways.scenario import ScenarioError, project
+from citycarbon.pathways.scenario_dict import deep_merge
 
 EXAMPLE = Path(__file__).parent / "data" / "example_scenarios.yaml"
 HAS_CJK = re.compile(r"[\u4e00-\u9fff]")

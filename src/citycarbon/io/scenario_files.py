@@ -21,12 +21,8 @@ from typing import Any
 import yaml
 
 from citycarbon.errors import Message
-from citycarbon.pathways.scenario import (
-    Scenario,
-    ScenarioError,
-    resolve,
-    scenario_to_dict,
-)
+from citycarbon.pathways.scenario import Scenario, ScenarioError
+from citycarbon.pathways.scenario_dict import resolve, scenario_to_dict
 
 
 class ScenarioFileError(ScenarioError):
