@@ -114,9 +114,17 @@ def plain_numpy(
     )
     net = gross - 500.0 * 1.02**k
     years = arrays.years.astype(np.int64)
-    top = gross.max(axis=1)
-    peaked = gross.argmax(axis=1) < k.size - 1
-    peak_year = years[(gross >= top[:, None]).argmax(axis=1)]
+    # the peak rule of citycarbon.pathways.peak, written out: the first maximum; the band
+    # within 2 % of it; held to the last year for 5 years = plateau; maximum 5 or more years
+    # before the end = peaked
+    at = gross.argmax(axis=1)
+    top = gross[np.arange(draws), at]
+    in_band = gross >= (top - 0.02 * np.abs(top))[:, None]
+    index = np.arange(k.size)[None, :]
+    start = np.where(~in_band & (index < at[:, None]), index, -1).max(axis=1) + 1
+    peak_year = years[at]
+    plateau = in_band[:, -1] & (years[-1] - years[start] >= 5)
+    peaked = plateau | (years[-1] - peak_year >= 5)
     probability = (peaked[:, None] & (peak_year[:, None] <= years)).mean(axis=0)
     return {
         "energy": energy,

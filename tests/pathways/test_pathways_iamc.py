@@ -169,3 +169,21 @@ def test_sector_name_with_the_separator_is_refused() -> None:
         projection_rows(projection, "bau", "r")
     assert error.value.field == "sectors.a|b"
     assert HAS_CJK.search(error.value.message.zh)
+
+
+def test_non_energy_sources_are_other_and_the_children_sum_to_their_parent() -> None:
+    data = copy.deepcopy(DEFINITION)
+    data["other"] = {"cement": {"activity": "va", "co2": 0.5}}  # 0.5 Mt CO2 in 2020, 1 in 2021
+    projection = project(scenario_from_dict(data))
+    series = {
+        (r.variable, r.year): r.value
+        for r in projection_rows(projection, "bau", "CN-321100", gwp_set="AR4-GWP100")
+    }
+    assert series[("Emissions|CO2|Other|cement", 2021)] == pytest.approx(1.0)
+    assert series[("Emissions|CO2|Energy", 2020)] == pytest.approx(3.25)
+    for year in (2020, 2021):
+        assert series[("Emissions|CO2", year)] == pytest.approx(
+            series[("Emissions|CO2|Energy", year)] + series[("Emissions|CO2|Other", year)]
+        )
+    assert series[("Emissions|Kyoto Gases (AR4-GWP100)", 2020)] == pytest.approx(3.7775)
+    assert ("Emissions|CH4|Other|cement", 2020) in series

@@ -18,9 +18,10 @@ from citycarbon.pathways.montecarlo import (
     Triangular,
     Uncertain,
     Uniform,
-    peak_statistics,
     simulate,
+    uncertain_from_dict,
 )
+from citycarbon.pathways.peak import PeakError, PeakStatus, detect_peak
 from citycarbon.pathways.scenario import Scenario, project
 from citycarbon.pathways.scenario_dict import scenario_from_dict
 
@@ -59,6 +60,8 @@ CITY: dict[str, Any] = {
     "gwp": {"CH4": 28},
     "grid": {"base": 0.58, "growth": -0.03},
     "sinks": {"base": 20, "end_value": 40, "end_year": 2040},
+    # cement process CO2 per unit of industrial value added, falling 2 % a year
+    "other": {"cement": {"activity": "va_industry", "co2": 0.05, "improvement": 0.02}},
 }
 
 
@@ -140,8 +143,12 @@ def test_parameter_semantics_by_hand() -> None:
     # an improvement of 50 %: intensity 1, 0.5, 0.25 → 200, 110, 60.5
     better = simulate(one, [Uncertain("sectors.s.improvement", Uniform(0.5, 0.5))], 2, seed=0)
     assert better.p50 == pytest.approx([200.0, 110.0, 60.5])
-    assert better.peaked.all()
-    assert better.peak_year.tolist() == [2020, 2020]
+    # a process source on the same driver, 0.5 t per unit falling 10 %/yr, is sampled with it
+    data["other"] = {"process": {"activity": "va", "co2": 0.5, "improvement": 0.1}}
+    with_process = simulate(
+        scenario_from_dict(data), [Uncertain("drivers.va.change_scale", Uniform(0, 0))], 2, seed=0
+    )
+    assert with_process.p50 == pytest.approx([250.0, 245.0, 240.5])
 
 
 @settings(max_examples=20, deadline=None)
@@ -154,7 +161,7 @@ def test_bands_are_ordered_and_the_peak_probability_never_falls(seed: int, sd: f
         Uncertain("sectors.industry.improvement", Triangular(0.0, 0.04, 0.04 + sd)),
         Uncertain("grid.growth_shift", Normal(0.0, sd)),
     ]
-    result = simulate(scenario, uncertain, draws=300, seed=seed, plateau=0.01)
+    result = simulate(scenario, uncertain, draws=300, seed=seed, tolerance=0.01)
     assert np.all(result.p5 <= result.p50)
     assert np.all(result.p50 <= result.p95)
     assert np.all(result.net_bands[0] <= result.net_bands[2])
@@ -165,23 +172,71 @@ def test_bands_are_ordered_and_the_peak_probability_never_falls(seed: int, sd: f
     assert probability[-1] == pytest.approx(result.peaked.mean())
 
 
-def test_peak_statistics_by_hand() -> None:
-    years = np.array([2020, 2021, 2022, 2023])
-    totals = np.array(
-        [
-            [1.0, 3.0, 2.0, 1.0],  # peaks in 2021
-            [1.0, 2.0, 3.0, 4.0],  # still rising: not peaked
-            [5.0, 5.0, 5.0, 5.0],  # flat from the start: the maximum comes first, 2020
-            [1.0, 9.5, 10.0, 8.0],  # maximum in 2022; within 10 % of it from 2021
-        ]
+def test_each_draw_peaks_by_the_same_rule_as_a_single_pathway() -> None:
+    scenario = city(end_year=2040)
+    result = simulate(scenario, spread(), draws=40, seed=7, tolerance=0.01, confirm_years=3)
+    statuses = set()
+    for row in range(40):
+        one = detect_peak(result.years, result.gross[row], tolerance=0.01, confirm_years=3)
+        statuses.add(one.status)
+        assert result.peaks.status(row) == one.status
+        assert result.peak_year[row] == one.peak_year
+        assert result.peaked[row] == (one.status in {PeakStatus.PEAKED, PeakStatus.PLATEAU})
+    assert len(statuses) > 1  # the spread gives draws that peak and draws that do not
+    by_2030 = result.probability_peaked_by[2030 - 2020]
+    assert by_2030 == pytest.approx(np.mean(result.peaked & (result.peak_year <= 2030)))
+
+
+def test_uncertainty_as_data() -> None:
+    parsed = uncertain_from_dict(
+        {
+            "drivers.va_services.growth": {"normal": {"mean": 0.07, "sd": 0.02}},
+            "grid.change_scale": {"triangular": {"low": 0.8, "mode": 1, "high": 1.1}},
+            "sinks.change_scale": {"uniform": {"low": 0.5, "high": 1.5}},
+            "drivers.population.change_scale": {"lognormal": {"median": 1, "sigma": 0.1}},
+        }
     )
-    peaked, peak_year, probability = peak_statistics(totals, years, plateau=0.1)
-    assert peaked.tolist() == [True, False, True, True]
-    assert peak_year[peaked].tolist() == [2021, 2020, 2021]
-    # peaked by 2020: the flat row; by 2021: three rows of four
-    assert probability.tolist() == [0.25, 0.75, 0.75, 0.75]
-    _, strict_year, _ = peak_statistics(totals, years)
-    assert strict_year[3] == 2022
+    assert [u.parameter for u in parsed][:2] == ["drivers.va_services.growth", "grid.change_scale"]
+    assert parsed[0].distribution == Normal(0.07, 0.02)
+    assert parsed[1].distribution == Triangular(0.8, 1.0, 1.1)
+    # the block travels with the scenario dict and is inherited like any other key
+    assert city(uncertainty={"grid.growth": {"normal": {"mean": -0.03, "sd": 0.01}}}).uncertainty
+
+
+@pytest.mark.parametrize(
+    ("block", "english", "field"),
+    [
+        (
+            {"grid.growth": {"gauss": {"mean": 0, "sd": 1}}},
+            "unknown distribution",
+            "uncertainty.grid.growth",
+        ),
+        (
+            {"grid.growth": {"normal": {"mean": 0}}},
+            "takes exactly mean, sd",
+            "uncertainty.grid.growth.normal",
+        ),
+        (
+            {"grid.growth": {"normal": {"mean": "x", "sd": 1}}},
+            "must be numbers",
+            "uncertainty.grid.growth.normal",
+        ),
+        (
+            {"grid.growth": {"normal": {"mean": 0, "sd": -1}}},
+            "sd may not be negative",
+            "uncertainty.grid.growth",
+        ),
+        ({"grid.growth": 0.1}, "one distribution", "uncertainty.grid.growth"),
+    ],
+)
+def test_bad_uncertainty_blocks_name_their_field(
+    block: dict[str, Any], english: str, field: str
+) -> None:
+    with pytest.raises(MonteCarloError) as excinfo:
+        city(uncertainty=block)
+    assert english in excinfo.value.message.en
+    assert HAS_CJK.search(excinfo.value.message.zh)
+    assert excinfo.value.field == field
 
 
 @pytest.mark.parametrize(
@@ -232,8 +287,8 @@ def test_a_parameter_given_twice_and_bad_draw_counts_are_refused() -> None:
     for draws in (0, -3, True):
         with pytest.raises(MonteCarloError, match="positive integer"):
             simulate(city(), [], draws=draws, seed=0)
-    with pytest.raises(MonteCarloError, match="plateau"):
-        simulate(city(), [], draws=10, seed=0, plateau=1.0)
+    with pytest.raises(PeakError, match="tolerance"):
+        simulate(city(), [], draws=10, seed=0, tolerance=1.0)
     no_grid = copy.deepcopy(CITY)
     del no_grid["sinks"]
     with pytest.raises(MonteCarloError, match="has no sinks"):

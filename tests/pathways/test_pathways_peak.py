@@ -169,7 +169,7 @@ def test_vectorised_agrees_with_scalar_row_by_row(
 ) -> None:
     paths, years = data
     options = {"tolerance": tolerance, "confirm_years": confirm, "smooth": smooth}
-    many = detect_peaks(paths, years, **options)  # type: ignore[arg-type]
+    many = detect_peaks(years, paths, **options)  # type: ignore[arg-type]
     for row, values in enumerate(paths):
         one = detect_peak(years, values, **options)  # type: ignore[arg-type]
         assert many.status(row) is one.status
@@ -192,7 +192,7 @@ def test_probability_of_peaking_by_year() -> None:
         return 100.0 - 5.0 * np.abs(years - peak)
 
     paths = np.stack([falling_from(2025), falling_from(2025), falling_from(2030), years - 1900.0])
-    many = detect_peaks(paths, years)
+    many = detect_peaks(years, paths)
     assert [many.status(i) for i in range(4)] == [PeakStatus.PEAKED] * 3 + [PeakStatus.RISING]
     curve = dict(zip(years.tolist(), many.probability_curve().tolist(), strict=True))
     assert (curve[2024], curve[2025], curve[2029], curve[2030], curve[2040]) == (
@@ -207,7 +207,7 @@ def test_probability_of_peaking_by_year() -> None:
 
 
 def test_short_matrix_is_insufficient() -> None:
-    many = detect_peaks(np.ones((3, 4)), [2020, 2021, 2022, 2023])
+    many = detect_peaks([2020, 2021, 2022, 2023], np.ones((3, 4)))
     assert all(many.status(i) is PeakStatus.INSUFFICIENT for i in range(3))
     assert many.probability_curve().tolist() == [0.0] * 4
 
@@ -233,10 +233,10 @@ def test_bad_inputs_are_refused() -> None:
     _raises("tolerance", r"\[0, 1\)", detect_peak, [2020], [1.0], tolerance=1.0)
     _raises("confirm_years", "at least 1", detect_peak, [2020], [1.0], confirm_years=0)
     _raises("min_points", "at least 2", detect_peak, [2020], [1.0], min_points=1)
-    _raises("paths", "non-finite", detect_peaks, [[1.0, np.nan]], [2020, 2021])
-    _raises("paths", "must be 2-D", detect_peaks, [1.0, 2.0], [2020, 2021])
-    _raises("paths", "must be 2-D", detect_peaks, [[1.0, 2.0, 3.0]], [2020, 2021])
-    _raises("years", "at least one year", detect_peaks, np.ones((2, 0)), [])
+    _raises("paths", "non-finite", detect_peaks, [2020, 2021], [[1.0, np.nan]])
+    _raises("paths", "must be 2-D", detect_peaks, [2020, 2021], [1.0, 2.0])
+    _raises("paths", "must be 2-D", detect_peaks, [2020, 2021], [[1.0, 2.0, 3.0]])
+    _raises("years", "at least one year", detect_peaks, [], np.ones((2, 0)))
 
 
 def test_the_band_edge_is_inside_the_band() -> None:
@@ -246,5 +246,5 @@ def test_the_band_edge_is_inside_the_band() -> None:
     values = [60.0, 70.0, 74.0, 75.0, 100.0, 80.0, 75.0, 74.0, 60.0, 50.0, 40.0]
     result = detect_peak(years, values, tolerance=0.25)
     assert (result.plateau_start, result.plateau_end) == (2013, 2016)
-    many = detect_peaks([values], years, tolerance=0.25)
+    many = detect_peaks(years, [values], tolerance=0.25)
     assert (many.plateau_start[0], many.plateau_end[0]) == (2013, 2016)

@@ -243,3 +243,50 @@ def test_projection_identities(
     assert scaled.energy[:, 0] == pytest.approx(scale * result.energy[:, 0], rel=1e-12)
     assert scaled.co2e[:, 0] == pytest.approx(scale * result.co2e[:, 0], rel=1e-12)
     assert np.array_equal(scaled.co2e[:, 1], result.co2e[:, 1])
+
+
+def test_non_energy_sources_by_hand() -> None:
+    data = copy.deepcopy(BAU)
+    # 0.5 t CO2 and 0.01 t CH4 per unit of industrial value added, falling 10 % a year
+    data["other"] = {"cement": {"activity": "va_industry", "co2": 0.5, "ch4": 0.01,
+                                "improvement": 0.1}}  # fmt: skip
+    with_cement = project(scenario_from_dict(data))
+    without = project(scenario_from_dict(BAU))
+    # CO2: 100·0.5 = 50, 110·0.45 = 49.5, 121·0.405 = 49.005; CH4 × GWP 25 adds half of that
+    assert with_cement.other == ("cement",)
+    assert with_cement.other_emissions[:, 0, 0] == pytest.approx([50.0, 49.5, 49.005])
+    assert with_cement.other_co2e[:, 0] == pytest.approx([75.0, 74.25, 73.5075])
+    assert with_cement.total_co2e - without.total_co2e == pytest.approx([75.0, 74.25, 73.5075])
+    assert with_cement.net - without.net == pytest.approx([75.0, 74.25, 73.5075])
+    # energy and the energy sectors' CO2e are untouched
+    assert np.array_equal(with_cement.energy, without.energy)
+    assert np.array_equal(with_cement.energy_co2e, without.total_co2e)
+    assert with_cement.emissions_by_gas[:, 1] - without.emissions_by_gas[:, 1] == pytest.approx(
+        [1.0, 0.99, 0.9801]
+    )
+    again = scenario_from_dict(scenario_to_dict(scenario_from_dict(data)))
+    assert again == scenario_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("other", "english", "field"),
+    [
+        ({"homes": {"activity": "population", "co2": 1}}, "name of a sector", "other.homes"),
+        ({"x": {"activity": "gdp", "co2": 1}}, "is not defined", "other.x.activity"),
+        ({"x": {"activity": "population", "co2": -1}}, "finite and >= 0", "other.x.co2"),
+        ({"x": {"activity": "population", "n2o": 1}}, "no positive GWP", "gwp.N2O"),
+        ({"x": {"activity": "population", "improvement": 1}}, "below 100 %", "other.x.improvement"),
+        ({"x": {"activity": "population", "so2": 1}}, "unknown field", "other.x"),
+        ({"x": {"co2": 1}}, "needs an activity driver", "other.x.activity"),
+    ],
+)
+def test_bad_non_energy_sources_name_their_field(
+    other: dict[str, Any], english: str, field: str
+) -> None:
+    data = copy.deepcopy(BAU)
+    data["other"] = other
+    with pytest.raises(ScenarioError) as excinfo:
+        scenario_from_dict(data)
+    assert english in excinfo.value.message.en
+    assert HAS_CJK.search(excinfo.value.message.zh)
+    assert excinfo.value.field == field

@@ -10,10 +10,11 @@ A :class:`~citycarbon.pathways.scenario.Projection` (tonnes, tce) becomes, for e
 ==========================================  ==================  ==============================
 variable                                    unit                value
 ==========================================  ==================  ==============================
-``Emissions|CO2``                           ``Mt CO2/yr``       ``Σ_s M_{s,CO2} / 10^6``
-``Emissions|CO2|Energy``                    ``Mt CO2/yr``       the same (all emissions here
-                                                                are energy-related)
+``Emissions|CO2``                           ``Mt CO2/yr``       energy plus other, ``/ 10^6``
+``Emissions|CO2|Energy``                    ``Mt CO2/yr``       ``Σ_s M_{s,CO2} / 10^6``
 ``Emissions|CO2|Energy|<sector>``           ``Mt CO2/yr``       ``M_{s,CO2} / 10^6``
+``Emissions|CO2|Other`` (…``|<source>``)    ``Mt CO2/yr``       non-energy sources, ``/ 10^6``
+                                                                (only when the scenario has any)
 ``Emissions|CH4`` (…``|Energy|<sector>``)   ``Mt CH4/yr``       ``/ 10^6``
 ``Emissions|N2O`` (…``|Energy|<sector>``)   ``kt N2O/yr``       ``/ 10^3`` (IAMC convention)
 ``Emissions|Kyoto Gases (<GWP set>)``       ``Mt CO2-equiv/yr`` ``Σ_s CO2e_s / 10^6``
@@ -99,7 +100,12 @@ def projection_rows(
     model: str = MODEL,
 ) -> list[IamcRow]:
     """The projection as IAMC long rows (variables and units in the module doc)."""
-    for kind, names in (("sectors", projection.sectors), ("fuels", projection.fuels)):
+    named = (
+        ("sectors", projection.sectors),
+        ("fuels", projection.fuels),
+        ("other", projection.other),
+    )
+    for kind, names in named:
         for name in names:
             if "|" in name or not name.strip():
                 raise IamcError(
@@ -116,9 +122,14 @@ def projection_rows(
         by_sector = projection.emissions[:, :, g] * scale
         total = projection.emissions_by_gas[:, g] * scale
         series.append((f"Emissions|{gas}", unit, total.tolist()))
-        series.append((f"Emissions|{gas}|Energy", unit, total.tolist()))
+        series.append((f"Emissions|{gas}|Energy", unit, by_sector.sum(axis=1).tolist()))
         for s, sector in enumerate(projection.sectors):
             series.append((f"Emissions|{gas}|Energy|{sector}", unit, by_sector[:, s].tolist()))
+        if projection.other:
+            by_source = projection.other_emissions[:, :, g] * scale
+            series.append((f"Emissions|{gas}|Other", unit, by_source.sum(axis=1).tolist()))
+            for o, source in enumerate(projection.other):
+                series.append((f"Emissions|{gas}|Other|{source}", unit, by_source[:, o].tolist()))
     series.append((kyoto_variable(gwp_set), CO2E_UNIT, (projection.total_co2e * PER_MEGA).tolist()))
     series.append((SEQUESTRATION, GAS_UNITS["CO2"][0], (projection.sinks * PER_MEGA).tolist()))
     series.append((FINAL_ENERGY, ENERGY_UNIT, (projection.total_energy * PER_MEGA).tolist()))

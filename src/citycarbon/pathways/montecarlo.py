@@ -26,24 +26,32 @@ factors are not sampled). The arrays are draws × years; the only Python loop is
 each step a whole draws × years array, so that nothing of size draws × years × sectors is
 materialised. Bands are the 5th, 50th and 95th percentiles over draws in each year.
 
-Peak (a local, simple rule; :mod:`citycarbon.pathways.peak` holds the full detection): a draw
-has peaked when the maximum of its gross emissions comes before the last year; its peak year
-is the first year within ``plateau`` (a relative tolerance) of that maximum. The probability
-of having peaked by year ``y`` is the share of draws that peaked in or before ``y``; it never
-decreases.
+Non-energy sources (``other``) add ``A_{d,o,t} · c_{o,t}`` with ``c`` their CO2e per unit of
+activity; their activity drivers are sampled like the sectors' when they are uncertain.
+
+Peak: every draw's gross emissions go through :func:`citycarbon.pathways.peak.detect_peaks`,
+the same rule as a single pathway (plateau tolerance, confirmation years). The probability of
+having peaked by year ``y`` is the share of draws that peaked (or hold a plateau) with the
+peak year at or before ``y``; it never decreases.
+
+As data (a scenario's ``uncertainty`` block, see :func:`uncertain_from_dict`): parameter
+address → one distribution, ``{"normal": {"mean": 0, "sd": 0.01}}``, ``{"lognormal":
+{"median": 1, "sigma": 0.1}}``, ``{"uniform": {"low": 0.9, "high": 1.1}}`` or
+``{"triangular": {"low": 0.9, "mode": 1, "high": 1.2}}``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from citycarbon.errors import CitycarbonError, Message
 from citycarbon.pathways.drivers import Driver, FloatArray, grow
+from citycarbon.pathways.peak import CONFIRM_YEARS, PLATEAU_TOLERANCE, PathPeaks, detect_peaks
 from citycarbon.pathways.scenario import ELECTRICITY, Scenario, compile_arrays
 
 BAND_PERCENTILES = (5.0, 50.0, 95.0)
@@ -163,9 +171,22 @@ class MonteCarloResult:
     net: FloatArray  # (D, T) t CO2e after sinks
     bands: FloatArray  # (3, T) P5, P50, P95 of gross emissions
     net_bands: FloatArray  # (3, T) the same for net emissions
-    peaked: npt.NDArray[np.bool_]  # (D,)
-    peak_year: npt.NDArray[np.int64]  # (D,) the plateau start; meaningful where peaked
-    probability_peaked_by: FloatArray  # (T,)
+    peaks: PathPeaks  # per draw: status, peak year and value, plateau
+
+    @property
+    def peaked(self) -> npt.NDArray[np.bool_]:
+        """(D,) draws that peaked or hold a plateau."""
+        return self.peaks.has_peaked()
+
+    @property
+    def peak_year(self) -> npt.NDArray[np.int64]:
+        """(D,) the year of each draw's maximum; meaningful where ``peaked``."""
+        return self.peaks.peak_year
+
+    @property
+    def probability_peaked_by(self) -> FloatArray:
+        """(T,) share of draws peaked by each year, non-decreasing."""
+        return self.peaks.probability_curve()
 
     @property
     def p5(self) -> FloatArray:
@@ -181,22 +202,6 @@ class MonteCarloResult:
     def p95(self) -> FloatArray:
         row: FloatArray = self.bands[2]
         return row
-
-
-def peak_statistics(
-    totals: FloatArray, years: npt.NDArray[np.int64], plateau: float = 0.0
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], FloatArray]:
-    """Per draw (rows): peaked or not and the peak year; per year: P(peaked by then)."""
-    if not (np.isfinite(plateau) and 0 <= plateau < 1):
-        raise _fail(
-            "平台容差须在 [0, 1) 之间", "the plateau tolerance must lie in [0, 1)", "plateau"
-        )
-    top = totals.max(axis=1)
-    peaked = totals.argmax(axis=1) < totals.shape[1] - 1
-    within = totals >= (top - plateau * np.abs(top))[:, None]
-    peak_year = years[within.argmax(axis=1)]
-    by_year = peaked[:, None] & (peak_year[:, None] <= years[None, :])
-    return peaked, peak_year, by_year.mean(axis=0)
 
 
 def _driver_draws(
@@ -293,7 +298,9 @@ def simulate(
     uncertain: Sequence[Uncertain],
     draws: int,
     seed: int | None = None,
-    plateau: float = 0.0,
+    *,
+    tolerance: float = PLATEAU_TOLERANCE,
+    confirm_years: int = CONFIRM_YEARS,
 ) -> MonteCarloResult:
     """Run ``draws`` projections with the parameters sampled (see module doc)."""
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
@@ -313,10 +320,12 @@ def simulate(
         return _driver_draws(driver, path, driver_mods.get(key, {}), t0, t1, key)
 
     # one path per activity driver, however many sectors share it
-    columns = {s.activity: j for j, s in enumerate(scenario.sectors.values())}
+    columns = {s.activity: arrays.activity[:, j] for j, s in enumerate(scenario.sectors.values())}
+    for k, source in enumerate(scenario.other.values()):
+        columns.setdefault(source.activity, arrays.other_activity[:, k])
     paths = {
-        name: driver_path(f"drivers.{name}", scenario.drivers[name], arrays.activity[:, j])
-        for name, j in columns.items()
+        name: driver_path(f"drivers.{name}", scenario.drivers[name], path)
+        for name, path in columns.items()
     }
     grid = arrays.grid
     if scenario.grid is not None:
@@ -346,9 +355,12 @@ def simulate(
         if has_electricity:
             electric += np.multiply(sector_energy, electric_share[:, j], out=weighted)
     gross = fossil + electric * (grid / arrays.tce_per_mwh) if has_electricity else fossil
+    other_co2e = arrays.other_factors @ arrays.gwp  # (T, O) CO2e per unit of activity
+    for k, source in enumerate(scenario.other.values()):
+        gross += np.multiply(paths[source.activity], other_co2e[:, k], out=weighted)
     net = gross - sinks
     years = arrays.years.astype(np.int64)
-    peaked, peak_year, probability = peak_statistics(gross, years, plateau)
+    peaks = detect_peaks(years, gross, tolerance=tolerance, confirm_years=confirm_years)
     return MonteCarloResult(
         years=years,
         energy=energy,
@@ -356,7 +368,58 @@ def simulate(
         net=net,
         bands=np.percentile(gross, BAND_PERCENTILES, axis=0),
         net_bands=np.percentile(net, BAND_PERCENTILES, axis=0),
-        peaked=peaked,
-        peak_year=peak_year,
-        probability_peaked_by=probability,
+        peaks=peaks,
     )
+
+
+_DISTRIBUTIONS: dict[str, type[Normal | LogNormal | Uniform | Triangular]] = {
+    "normal": Normal,
+    "lognormal": LogNormal,
+    "uniform": Uniform,
+    "triangular": Triangular,
+}
+
+
+def uncertain_from_dict(data: Mapping[str, Any]) -> list[Uncertain]:
+    """The uncertain parameters of a scenario's ``uncertainty`` block, in their listed order.
+
+    Addresses are checked against a scenario only by :func:`simulate`; here each entry must be
+    one known distribution with exactly its parameters, as finite numbers."""
+    out: list[Uncertain] = []
+    for address, spec in data.items():
+        where = f"uncertainty.{address}"
+        if not isinstance(spec, Mapping) or len(spec) != 1:
+            raise _fail(
+                f"{where} 应给出一种分布，如 {{normal: {{mean: 0, sd: 0.01}}}}",
+                f"{where} must give one distribution, e.g. {{normal: {{mean: 0, sd: 0.01}}}}",
+                where,
+            )
+        (kind, params), *_ = spec.items()
+        cls = _DISTRIBUTIONS.get(str(kind))
+        if cls is None:
+            known = ", ".join(_DISTRIBUTIONS)
+            raise _fail(
+                f"{where}：未知分布 {kind!r}（可用：{known}）",
+                f"{where}: unknown distribution {kind!r} (known: {known})",
+                where,
+            )
+        names = [f.name for f in fields(cls)]
+        if not isinstance(params, Mapping) or sorted(map(str, params)) != sorted(names):
+            raise _fail(
+                f"{where}.{kind} 的参数应为 {', '.join(names)}",
+                f"{where}.{kind} takes exactly {', '.join(names)}",
+                f"{where}.{kind}",
+            )
+        values = {str(k): v for k, v in params.items()}
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values.values()):
+            raise _fail(
+                f"{where}.{kind} 的参数必须是数值",
+                f"{where}.{kind}: parameters must be numbers",
+                f"{where}.{kind}",
+            )
+        try:
+            distribution = cls(**{k: float(v) for k, v in values.items()})
+        except MonteCarloError as error:
+            raise MonteCarloError(error.message, field=where) from None
+        out.append(Uncertain(str(address), distribution))
+    return out

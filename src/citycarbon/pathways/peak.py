@@ -251,8 +251,8 @@ class PathPeaks:
 
 
 def detect_peaks(
-    paths: ArrayLike,
     years: ArrayLike,
+    paths: ArrayLike,
     *,
     tolerance: float = PLATEAU_TOLERANCE,
     confirm_years: int = CONFIRM_YEARS,

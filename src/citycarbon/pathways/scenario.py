@@ -15,7 +15,11 @@ fuel ``f``, gas ``g`` and year ``t``:
   ``c`` the tce per MWh (0.1229, the calorific equivalent, unless stated) and ``G_t`` the
   grid factor (t CO2 per MWh);
 * CO2e            ``Σ_g M_{s,g,t} · GWP_g`` (GWP of CO2 = 1; CH4 and N2O need a stated GWP as
-  soon as any factor for them is non-zero); net ``= Σ_s CO2e_{s,t} - sinks_t``.
+  soon as any factor for them is non-zero);
+* non-energy sources ``o`` (industrial processes, agriculture, waste: ``other``) emit
+  ``M_{o,g,t} = A_{o,t} · F_{o,g} · (1 - k_o)^(t - t_0)``, with ``F`` tonnes of gas per unit of
+  the activity driver in the base year and ``k_o`` a yearly decline rate of that factor;
+* totals ``CO2e_t = Σ_s CO2e_{s,t} + Σ_o CO2e_{o,t}`` (gross) and net ``= CO2e_t - sinks_t``.
 
 All of it is numpy, vectorised over years × sectors × fuels (:func:`compile_arrays` turns a
 scenario into arrays once; :func:`project` multiplies them out).
@@ -32,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -73,6 +78,21 @@ class Fuel:
 
 
 @dataclass(frozen=True, slots=True)
+class OtherSource:
+    """A non-energy source: tonnes of each gas per unit of its activity driver in the base
+    year, the factors declining at ``improvement`` a year."""
+
+    activity: str
+    co2: float = 0.0
+    ch4: float = 0.0
+    n2o: float = 0.0
+    improvement: float = 0.0
+
+    def factors(self) -> tuple[float, float, float]:
+        return (self.co2, self.ch4, self.n2o)
+
+
+@dataclass(frozen=True, slots=True)
 class Sector:
     """One sector: its activity driver, base-year intensity (tce per unit of activity) with a
     yearly improvement rate or milestones, and the fuel shares (``fuel → ((year, share), …)``;
@@ -98,9 +118,12 @@ class Scenario:
     parent: str | None = None
     gwp: Mapping[str, float] = field(default_factory=dict)
     electricity_tce_per_mwh: float = TCE_PER_MWH
+    other: Mapping[str, OtherSource] = field(default_factory=dict)  # non-energy sources
+    # parameter address → distribution, as data (see montecarlo.uncertain_from_dict)
+    uncertainty: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("drivers", "sectors", "fuels", "gwp"):
+        for name in ("drivers", "sectors", "fuels", "gwp", "other", "uncertainty"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         self._validate()
 
@@ -142,6 +165,8 @@ class Scenario:
                     )
         for sector_name, sector in self.sectors.items():
             self._validate_sector(sector_name, sector)
+        for source_name, source in self.other.items():
+            self._validate_other(source_name, source)
         # Evaluating every trajectory once surfaces horizon errors (milestones before the base
         # year …) at definition time rather than at projection time.
         try:
@@ -156,6 +181,40 @@ class Scenario:
             check_years(self.base_year, self.end_year)
         except DriverError as error:
             raise ScenarioError(error.message, field=error.field) from None
+
+    def _validate_other(self, name: str, source: OtherSource) -> None:
+        where = f"other.{name}"
+        if name in self.sectors:
+            raise scenario_error(
+                f"非能源排放源 {name} 与部门同名",
+                f"non-energy source {name} has the name of a sector",
+                where,
+            )
+        if source.activity not in self.drivers:
+            raise scenario_error(
+                f"排放源 {name} 的活动水平驱动因素 {source.activity!r} 未定义",
+                f"source {name}: activity driver {source.activity!r} is not defined",
+                f"{where}.activity",
+            )
+        if not (np.isfinite(source.improvement) and source.improvement < 1):
+            raise scenario_error(
+                f"排放源 {name} 的因子年下降率必须小于 100%：{source.improvement}",
+                f"source {name}: the yearly factor decline must be below 100 %",
+                f"{where}.improvement",
+            )
+        for gas, value in zip(GASES, source.factors(), strict=True):
+            if not (np.isfinite(value) and value >= 0):
+                raise scenario_error(
+                    f"排放源 {name} 的 {gas} 因子必须是非负有限数：{value}",
+                    f"source {name}: the {gas} factor must be finite and >= 0 ({value})",
+                    f"{where}.{gas.lower()}",
+                )
+            if gas != "CO2" and value and not self.gwp.get(gas, 0) > 0:
+                raise scenario_error(
+                    f"排放源 {name} 有 {gas} 排放，但情景未给出 {gas} 的 GWP",
+                    f"source {name} emits {gas} but the scenario states no positive GWP for it",
+                    f"gwp.{gas}",
+                )
 
     def _validate_sector(self, name: str, sector: Sector) -> None:
         where = f"sectors.{name}"
@@ -220,6 +279,9 @@ class ScenarioArrays:
     grid: FloatArray  # (T,) t CO2 per MWh (zeros without electricity)
     sinks: FloatArray  # (T,)
     tce_per_mwh: float
+    other: tuple[str, ...] = ()
+    other_activity: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, O)
+    other_factors: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (T, O, G)
 
     @property
     def fuel_co2e(self) -> FloatArray:
@@ -294,6 +356,8 @@ def compile_arrays(scenario: Scenario) -> ScenarioArrays:
         [scenario.fuels[f].factors() if f != ELECTRICITY else (0.0, 0.0, 0.0) for f in fuels]
     ).reshape(len(fuels), len(GASES))
     zeros = np.zeros(years.size)
+    sources = scenario.other.values()
+    decline = [grow(1.0, np.full(t1 - t0, -o.improvement)) for o in sources]
     return ScenarioArrays(
         years=years,
         sectors=sectors,
@@ -308,6 +372,16 @@ def compile_arrays(scenario: Scenario) -> ScenarioArrays:
         grid=zeros if scenario.grid is None else _evaluate(scenario.grid, t0, t1, "grid"),
         sinks=zeros if scenario.sinks is None else _evaluate(scenario.sinks, t0, t1, "sinks"),
         tce_per_mwh=scenario.electricity_tce_per_mwh,
+        other=tuple(scenario.other),
+        other_activity=np.stack([paths[o.activity] for o in sources], axis=1)
+        if sources
+        else np.zeros((years.size, 0)),
+        other_factors=np.stack(
+            [d[:, None] * np.array(o.factors()) for o, d in zip(sources, decline, strict=True)],
+            axis=1,
+        )
+        if sources
+        else np.zeros((years.size, 0, len(GASES))),
     )
 
 
@@ -331,6 +405,15 @@ class Projection:
     total_co2e: FloatArray  # (T,) t CO2e
     emissions_by_gas: FloatArray  # (T, G) tonnes of each gas, all sectors
     net: FloatArray  # (T,) t CO2e after sinks: the gap to neutrality in each year
+    other: tuple[str, ...]  # non-energy sources
+    other_emissions: FloatArray  # (T, O, G) tonnes of each gas
+    other_co2e: FloatArray  # (T, O) t CO2e
+
+    @property
+    def energy_co2e(self) -> FloatArray:
+        """CO2e of the energy sectors only (T,)."""
+        out: FloatArray = self.co2e.sum(axis=1)
+        return out
 
 
 def project(scenario: Scenario | ScenarioArrays) -> Projection:
@@ -343,6 +426,9 @@ def project(scenario: Scenario | ScenarioArrays) -> Projection:
         grid = arrays.grid / arrays.tce_per_mwh
         emissions[:, :, 0] += by_fuel[:, :, -1] * grid[:, None]
     co2e = emissions @ arrays.gwp
+    other_emissions = arrays.other_activity[:, :, None] * arrays.other_factors
+    other_co2e = other_emissions @ arrays.gwp
+    total = co2e.sum(axis=1) + other_co2e.sum(axis=1)
     return Projection(
         years=arrays.years.astype(np.int64),
         sectors=arrays.sectors,
@@ -354,7 +440,10 @@ def project(scenario: Scenario | ScenarioArrays) -> Projection:
         co2e=co2e,
         sinks=arrays.sinks,
         total_energy=energy.sum(axis=1),
-        total_co2e=co2e.sum(axis=1),
-        emissions_by_gas=emissions.sum(axis=1),
-        net=co2e.sum(axis=1) - arrays.sinks,
+        total_co2e=total,
+        emissions_by_gas=emissions.sum(axis=1) + other_emissions.sum(axis=1),
+        net=total - arrays.sinks,
+        other=arrays.other,
+        other_emissions=other_emissions,
+        other_co2e=other_co2e,
     )

@@ -21,10 +21,12 @@ from citycarbon.pathways.drivers import (
     year_key,
     year_pairs,
 )
+from citycarbon.pathways.montecarlo import uncertain_from_dict
 from citycarbon.pathways.scenario import (
     CONSTANT,
     TCE_PER_MWH,
     Fuel,
+    OtherSource,
     Scenario,
     ScenarioError,
     Sector,
@@ -44,10 +46,13 @@ _SCENARIO_KEYS = frozenset(
         "sinks",
         "gwp",
         "electricity_tce_per_mwh",
+        "other",
+        "uncertainty",
     }
 )
 _SECTOR_KEYS = frozenset({"activity", "intensity", "improvement", "intensity_milestones", "mix"})
 _FUEL_KEYS = frozenset({"co2", "ch4", "n2o"})
+_OTHER_KEYS = frozenset({"activity", "co2", "ch4", "n2o", "improvement"})
 
 
 def _mapping(value: object, where: str) -> Mapping[str, Any]:
@@ -109,6 +114,26 @@ def _sector_from_dict(name: str, data: object) -> Sector:
     )
 
 
+def _other_from_dict(name: str, data: object) -> OtherSource:
+    where = f"other.{name}"
+    body = _mapping(data, where)
+    _known(body, _OTHER_KEYS, where)
+    activity = body.get("activity")
+    if not isinstance(activity, str):
+        raise scenario_error(
+            f"{where} 需要活动水平驱动因素 activity",
+            f"{where} needs an activity driver",
+            f"{where}.activity",
+        )
+    return OtherSource(
+        activity=activity,
+        co2=_number(body, "co2", where, 0.0),
+        ch4=_number(body, "ch4", where, 0.0),
+        n2o=_number(body, "n2o", where, 0.0),
+        improvement=_number(body, "improvement", where, 0.0),
+    )
+
+
 def _driver(data: object, name: str, where: str) -> Driver:
     try:
         return driver_from_dict(data, name)
@@ -148,6 +173,8 @@ def _scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
             n2o=_number(factors, "n2o", where, 0.0),
         )
     grid, sinks = body.get("grid"), body.get("sinks")
+    uncertainty = dict(_mapping(body.get("uncertainty") or {}, "uncertainty"))
+    uncertain_from_dict(uncertainty)  # malformed distributions are refused with the scenario
     return Scenario(
         name=name,
         parent=None if body.get("parent") is None else str(body["parent"]),
@@ -168,6 +195,11 @@ def _scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
             str(g): _number(body["gwp"], g, "gwp") for g in _mapping(body.get("gwp") or {}, "gwp")
         },
         electricity_tce_per_mwh=_number(body, "electricity_tce_per_mwh", "scenario", TCE_PER_MWH),
+        other={
+            str(k): _other_from_dict(str(k), v)
+            for k, v in _mapping(body.get("other") or {}, "other").items()
+        },
+        uncertainty=uncertainty,
     )
 
 
@@ -204,6 +236,14 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
         out["gwp"] = dict(scenario.gwp)
     if scenario.electricity_tce_per_mwh != TCE_PER_MWH:
         out["electricity_tce_per_mwh"] = scenario.electricity_tce_per_mwh
+    if scenario.other:
+        out["other"] = {
+            k: {"activity": o.activity, "co2": o.co2, "ch4": o.ch4, "n2o": o.n2o}
+            | ({"improvement": o.improvement} if o.improvement else {})
+            for k, o in scenario.other.items()
+        }
+    if scenario.uncertainty:
+        out["uncertainty"] = dict(scenario.uncertainty)
     return out
 
 
