@@ -15,6 +15,19 @@ $(STAMP): pyproject.toml
 
 SYSTEM_STAMP := $(VENV)/.system-$(shell cksum scripts/system_deps.sh | cut -d' ' -f1)
 
+# pyam in a venv of its own: the test that checks our IAMC files are readable by pyam runs it
+# in a subprocess (pyam's dependencies would replace packages of the main venv, e.g. httpx).
+PYAM_VENV := .venv-pyam
+PYAM_SPEC := pyam-iamc>=3,<5
+PYAM_STAMP := $(PYAM_VENV)/.installed-$(shell echo '$(PYAM_SPEC)' | cksum | cut -d' ' -f1)
+
+$(PYAM_STAMP):
+	test -x $(PYAM_VENV)/bin/python || $(PYTHON) -m venv $(PYAM_VENV)
+	$(PYAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYAM_VENV)/bin/python -m pip install --quiet '$(PYAM_SPEC)'
+	rm -f $(PYAM_VENV)/.installed-*
+	touch $(PYAM_STAMP)
+
 # Debian packages (CJK fonts, Chromium, poppler): installed once, only what is missing.
 $(SYSTEM_STAMP): scripts/system_deps.sh $(STAMP)
 	bash scripts/system_deps.sh
@@ -22,7 +35,7 @@ $(SYSTEM_STAMP): scripts/system_deps.sh $(STAMP)
 	touch $(SYSTEM_STAMP)
 
 .PHONY: setup demo test lint bench
-setup: $(STAMP) $(SYSTEM_STAMP)
+setup: $(STAMP) $(SYSTEM_STAMP) $(PYAM_STAMP)
 
 demo: setup
 	$(BIN)/citycarbon demo
