@@ -117,3 +117,16 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioFileError) as error:
         load_scenarios(tmp_path / "none.yaml")
     check(error, "none.yaml")
+
+
+def test_uncertainty_and_non_energy_sources_are_inherited_and_written_back(tmp_path: Path) -> None:
+    scenarios = load_scenarios(EXAMPLE)
+    bau, policy, enhanced = scenarios.values()
+    assert enhanced.other == bau.other
+    assert set(enhanced.uncertainty) == set(bau.uncertainty)
+    # policy narrows the industry improvement; enhanced inherits policy's, not BAU's
+    key = "sectors.industry.improvement"
+    assert enhanced.uncertainty[key] == policy.uncertainty[key] != bau.uncertainty[key]
+    target = tmp_path / "again.yaml"
+    write_scenarios(target, scenarios.values())
+    assert load_scenarios(target) == scenarios
