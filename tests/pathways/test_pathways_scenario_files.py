@@ -130,3 +130,12 @@ def test_uncertainty_and_non_energy_sources_are_inherited_and_written_back(tmp_p
     target = tmp_path / "again.yaml"
     write_scenarios(target, scenarios.values())
     assert load_scenarios(target) == scenarios
+
+
+def test_the_example_in_the_documentation_resolves() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "pathways.md").read_text(encoding="utf-8")
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    scenarios = scenarios_from_yaml(block, "docs/pathways.md")
+    assert list(scenarios) == ["bau", "policy"]
+    bau, policy = project(scenarios["bau"]), project(scenarios["policy"])
+    assert policy.total_co2e[-1] < bau.total_co2e[-1]
