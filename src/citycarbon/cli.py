@@ -21,6 +21,7 @@ from citycarbon.commands.common import console, err, fail, state
 from citycarbon.commands.db import db_app
 from citycarbon.commands.indicators import indicators_app
 from citycarbon.commands.intake import import_command, template
+from citycarbon.commands.pathways import pathways_app
 from citycarbon.commands.reports import audit_app, report_app, user_app
 from citycarbon.commands.web import serve
 from citycarbon.errors import CitycarbonError
@@ -50,6 +51,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.command("serve")(serve)
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(pathways_app, name="pathways")
 
 
 class By(StrEnum):

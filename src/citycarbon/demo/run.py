@@ -21,6 +21,7 @@ from citycarbon.accounting.quality import completeness, uncertainty
 from citycarbon.accounting.records import ActivityRecord, records_to_table
 from citycarbon.accounting.views import category_totals, region_totals
 from citycarbon.demo import city, firms
+from citycarbon.demo.pathways import seed_pathways
 from citycarbon.demo.projects import seed_projects
 from citycarbon.demo.seed import DEMO_PASSWORD, seed
 from citycarbon.demo.targets import seed_plan
@@ -289,6 +290,8 @@ def _load(
         counts |= seed_plan(session)
     with sessions.begin() as session:  # after the targets: assessments read them
         counts["projects"] = seed_projects(session)
+    with sessions.begin() as session:  # after the inventories and targets: BAU reads them
+        counts["pathways"] = seed_pathways(session)
     url = sessions.kw["bind"].url.render_as_string(hide_password=True)
     shown = ", ".join(f"{k} {v}" for k, v in counts.items())
     console.print(("已载入数据库" if zh else "loaded into the database") + f" {url}: {shown}")
@@ -299,8 +302,8 @@ def _load(
     )  # fmt: skip
     console.print(
         (f"演示用户（密码 {DEMO_PASSWORD}）" if zh else f"demo users (password {DEMO_PASSWORD})")
-        + ": admin, city, district-321102 …, firm-1 … firm-6, verifier-a, verifier-b, "
-        "reviewer, public"
+        + ": admin, city, analyst, district-321102 …, firm-1 … firm-6, verifier-a, "
+        "verifier-b, reviewer, public"
     )
 
 

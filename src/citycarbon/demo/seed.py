@@ -61,6 +61,7 @@ def demo_users(firm_list: list[firms.Enterprise]) -> list[DemoUser]:
         DemoUser("admin", Role.ADMIN, "系统管理员 administrator"),
         DemoUser("city", Role.CITY_OFFICE, "镇江市双碳办 city climate office", city.CITY),
         DemoUser("reviewer", Role.PROJECT_REVIEWER, "项目评估 project reviewer", city.CITY),
+        DemoUser("analyst", Role.CITY_OFFICE, "碳达峰分析员 pathway analyst", city.CITY),
         DemoUser("verifier-a", Role.VERIFIER, "核查机构甲 verifier A"),
         DemoUser("verifier-b", Role.VERIFIER, "核查机构乙 verifier B"),
         DemoUser("public", Role.PUBLIC, "公众 public"),

@@ -55,6 +55,8 @@ class Permission(StrEnum):
     REPORT_MEASURES = "measure.report"  # report the progress of the region's measure projects
     SUBMIT_PROJECT = "project.submit"  # propose a new project for carbon assessment
     ASSESS_PROJECT = "project.assess"  # run the assessment and decide on a project
+    READ_PATHWAYS = "pathway.read"  # peak-pathway scenarios, their runs and comparisons
+    MANAGE_PATHWAYS = "pathway.manage"  # create, edit, delete and import scenarios
 
     @property
     def label(self) -> Message:
@@ -98,6 +100,10 @@ PERMISSION_LABELS: dict[Permission, Message] = {  # what each permission lets a 
     ),
     Permission.SUBMIT_PROJECT: Message(zh="申报项目碳评估", en="submit projects for assessment"),
     Permission.ASSESS_PROJECT: Message(zh="评估与审批项目", en="assess and decide on projects"),
+    Permission.READ_PATHWAYS: Message(zh="查看碳达峰路径情景", en="read peak-pathway scenarios"),
+    Permission.MANAGE_PATHWAYS: Message(
+        zh="编辑、删除与导入碳达峰路径情景", en="edit, delete and import peak-pathway scenarios"
+    ),
 }
 
 P = Permission
@@ -110,6 +116,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.LOCK_REPORT, P.READ_LEDGER, P.COMPUTE_INVENTORY, P.READ_INVENTORY,
             P.PUBLISH_INVENTORY, P.READ_AUDIT, P.MANAGE_SETTINGS, P.READ_TARGETS,
             P.MANAGE_TARGETS, P.REPORT_MEASURES, P.SUBMIT_PROJECT, P.ASSESS_PROJECT,
+            P.READ_PATHWAYS, P.MANAGE_PATHWAYS,
         }
     ),
     Role.DISTRICT_OFFICIAL: frozenset(
@@ -117,7 +124,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
             P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.READ_LEDGER,
             P.COMPUTE_INVENTORY, P.READ_INVENTORY, P.READ_TARGETS, P.REPORT_MEASURES,
-            P.SUBMIT_PROJECT,
+            P.SUBMIT_PROJECT, P.READ_PATHWAYS,
         }
     ),
     Role.ENTERPRISE: frozenset(

@@ -461,3 +461,31 @@ class ProjectProposal(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     assessed_at: Mapped[dt.datetime | None]
     decided_at: Mapped[dt.datetime | None]
+
+
+# === peak pathways (碳达峰路径) ===
+
+
+class PathwayScenario(Base):
+    """A pathway scenario of a region. A root holds its full definition in ``overrides``
+    (JSON text, the dict form of :mod:`citycarbon.pathways.scenario`); a child names its
+    ``parent`` (a scenario of the same region) and holds only what it changes; an
+    ``external`` scenario holds imported IAMC series, for comparison only. ``version`` counts
+    saves (optimistic locking: a save names the version it changes)."""
+
+    __tablename__ = "pathway_scenario"
+    __table_args__ = (UniqueConstraint("region_code", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    parent: Mapped[str | None] = mapped_column(String(60))  # a name in the same region
+    kind: Mapped[str] = mapped_column(String(10), default="model")  # model | external
+    label_zh: Mapped[str] = mapped_column(String(200), default="")
+    label_en: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    overrides: Mapped[str] = mapped_column(Text)  # JSON text
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
