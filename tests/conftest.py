@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -86,6 +86,12 @@ def need_service(name: str, reason: str) -> None:
     if in_ci():
         pytest.fail(f"{name} is required when CI=true but is not reachable: {reason}")
     pytest.skip(f"{name} is not reachable ({reason}); start it to run these tests")
+
+
+@pytest.fixture
+def missing_service() -> Callable[[str, str], None]:
+    """``need_service`` for test modules (a conftest cannot be imported by name reliably)."""
+    return need_service
 
 
 def _postgres_admin() -> Engine:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,6 @@ import pytest
 from citycarbon.io.scenario_files import load_scenarios
 from citycarbon.pathways.iamc import long_csv, projection_rows, series_from_rows, wide_csv
 from citycarbon.pathways.scenario import project
-from conftest import need_service
 
 ROOT = Path(__file__).resolve().parents[2]
 PYAM_PYTHON = ROOT / ".venv-pyam" / "bin" / "python"
@@ -44,9 +44,11 @@ print(json.dumps(out))
 """
 
 
-def test_pyam_reads_our_long_and_wide_files(tmp_path: Path) -> None:
+def test_pyam_reads_our_long_and_wide_files(
+    tmp_path: Path, missing_service: Callable[[str, str], None]
+) -> None:
     if not PYAM_PYTHON.exists():
-        need_service("pyam", f"{PYAM_PYTHON} is missing; run make setup")
+        missing_service("pyam", f"{PYAM_PYTHON} is missing; run make setup")
     scenarios = load_scenarios(EXAMPLE)
     rows = [
         row

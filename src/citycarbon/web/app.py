@@ -23,8 +23,12 @@ from citycarbon import __version__
 from citycarbon.assessment.project import ProjectInputError
 from citycarbon.enterprise.workflow import WorkflowError
 from citycarbon.errors import CitycarbonError, InputDataError, Message
+from citycarbon.pathways.drivers import DriverError
+from citycarbon.pathways.montecarlo import MonteCarloError
+from citycarbon.pathways.structure import StructureError
 from citycarbon.service.access import ForbiddenError
 from citycarbon.service.ledger import RecordNotFoundError
+from citycarbon.service.pathways_store import PathwayConflictError, PathwayInputError
 from citycarbon.service.reports import ReportNotFoundError
 from citycarbon.service.site import site_notice
 from citycarbon.service.users import AuthenticationError
@@ -54,6 +58,11 @@ STATUS: tuple[tuple[type[CitycarbonError], int], ...] = (
     (InputDataError, 422),
     (ProjectInputError, 422),  # a proposed project's intake, field by field
     (WorkflowError, 409),  # the step does not fit the report's state now
+    (PathwayConflictError, 409),  # the scenario changed since it was read, or has children
+    (PathwayInputError, 422),
+    (DriverError, 422),  # a pathway scenario's definition (ScenarioError and its files too)
+    (MonteCarloError, 422),
+    (StructureError, 422),  # the structure optimisation's inputs; a cap it cannot meet
 )
 
 

@@ -13,6 +13,7 @@ def api_routers() -> list[APIRouter]:
         imports,
         inventory,
         lowcarbon_index,
+        pathways,
         projects,
         refdata,
         reports,
@@ -22,6 +23,7 @@ def api_routers() -> list[APIRouter]:
     return [
         account.router, inventory.router, reports.router, enterprises.router, imports.router,
         targets.router, projects.router, lowcarbon_index.router, refdata.router, admin.router,
+        pathways.router,
     ]  # fmt: skip
 
 
@@ -36,6 +38,8 @@ def page_routers() -> list[APIRouter]:
         explorer,
         imports,
         lowcarbon_index,
+        pathways,
+        pathways_forms,
         portal,
         projects,
         refdata,
@@ -46,4 +50,5 @@ def page_routers() -> list[APIRouter]:
         account.router, cockpit.router, explorer.router, portal.router, review.router,
         assessment.router, projects.router, lowcarbon_index.router, refdata.router,
         imports.router, admin.router, about.router, assessment_forms.router,
+        pathways_forms.router, pathways.router,  # /pathways/new before /pathways/{name}
     ]  # fmt: skip

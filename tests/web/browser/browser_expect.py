@@ -11,6 +11,7 @@ ALL_NAV = {
     "/verify": "Verifier queue",
     "/assessment": "Targets & assessment",
     "/projects": "Project assessment",
+    "/pathways": "Peak pathways",
     "/index": "Low-carbon index",
     "/import": "Data import",
     "/refdata": "Reference data",
@@ -21,6 +22,7 @@ ALL_NAV = {
 HOME_OF = {
     "admin": "/cockpit",
     "city": "/cockpit",
+    "analyst": "/cockpit",  # the city office's pathway analyst
     "district-321102": "/cockpit",
     "firm-1": "/portal",
     "verifier-a": "/verify",
@@ -36,10 +38,23 @@ NAV_OF = {
         "/review",
         "/assessment",
         "/projects",
+        "/pathways",
         "/index",
         "/import",
         "/refdata",
         "/admin",  # audit log
+    ],
+    "analyst": [
+        "/cockpit",
+        "/explorer",
+        "/review",
+        "/assessment",
+        "/projects",
+        "/pathways",
+        "/index",
+        "/import",
+        "/refdata",
+        "/admin",
     ],
     "district-321102": [
         "/cockpit",
@@ -47,6 +62,7 @@ NAV_OF = {
         "/review",
         "/assessment",
         "/projects",
+        "/pathways",
         "/index",
         "/import",
         "/refdata",
