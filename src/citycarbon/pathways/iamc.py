@@ -86,6 +86,20 @@ class IamcRow:
     value: float
 
 
+# Region labels: "CN-" and the administrative division code. pyam reads the CSV with pandas,
+# which would turn a bare code such as 321100 into an integer and break its string columns.
+REGION_PREFIX = "CN-"
+
+
+def region_label(region_code: str) -> str:
+    return f"{REGION_PREFIX}{region_code}"
+
+
+def region_code_of(label: str) -> str:
+    """The division code of a region label (a bare code is accepted as it is)."""
+    return label.removeprefix(REGION_PREFIX)
+
+
 def kyoto_variable(gwp_set: str | None) -> str:
     """``Emissions|Kyoto Gases (AR5-GWP100)``; without a stated set, the bare name."""
     return f"{KYOTO} ({gwp_set})" if gwp_set else KYOTO

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
+
+from pyam_reader import read_with_pyam
 
 LEVER = "[data-testid='lever-improvement.industry']"
 
 
-def test_the_analyst_builds_a_policy_scenario_from_bau(browse, tmp_path: Path) -> None:
+def test_the_analyst_builds_a_policy_scenario_from_bau(
+    browse, tmp_path: Path, missing_service: Callable[[str, str], None]
+) -> None:
     browse.login("analyst")
     page = browse.page
     browse.follow("nav.mainnav a[href='/pathways']", "pathways")
@@ -60,3 +65,11 @@ def test_the_analyst_builds_a_policy_scenario_from_bau(browse, tmp_path: Path) -
     rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8"))))
     assert [h.lower() for h in rows[0][:5]] == ["model", "scenario", "region", "variable", "unit"]
     assert {r[1] for r in rows[1:]} >= {"bau", "policy", "enhanced", "analyst_policy"}
+    assert {r[2] for r in rows[1:]} == {"CN-321100"}  # a code alone would read as a number
+    # the analyst reads the download with pyam: every scenario, and the variable tree adds up
+    report = read_with_pyam([saved], missing_service)
+    (read,) = report["files"]
+    assert set(read["scenarios"]) >= {"bau", "policy", "enhanced", "analyst_policy"}
+    assert set(read["problems"].values()) == {0}
+    kyoto = [k for k in read["values"] if "|Emissions|Kyoto Gases" in k and k.endswith("|2030")]
+    assert len(kyoto) >= 4

@@ -54,9 +54,11 @@ class Lever:
 
 
 def shown(value: float) -> str:
-    """The form's text of a value: ten significant digits, no trailing noise."""
-    text = f"{value:.10g}"
-    return "0" if text == "-0" else text
+    """The form's text of a value: four decimals at most, no trailing noise. The form sends
+    the shown text back as ``orig.<key>``, so an untouched field stays unchanged however it
+    was rounded."""
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
 
 
 def _years(definition: Mapping[str, Any]) -> tuple[int, int]:
