@@ -12,7 +12,9 @@ seconds per endpoint with ``wrk`` (Debian package; without it, a lean asyncio ge
 * ``/api/v1/cockpit?region=321100`` — the city cockpit;
 * ``/api/v1/explorer`` for the city, a district and a township in the latest year;
 * ``/api/v1/assessments/{year}`` (the districts' board), one district's assessment, and
-  ``/api/v1/index`` (the low-carbon index with its rank sensitivity).
+  ``/api/v1/index`` (the low-carbon index with its rank sensitivity);
+* ``/api/v1/pathways/{city}/scenarios/policy/run`` (one pathway with 1,000 Monte Carlo draws)
+  and ``/api/v1/pathways/{city}/compare`` (every scenario of the city).
 
 The reads are made as the city office (a bearer token), so the explorer includes the
 enterprises it may see. Prints p50/p99 latency and requests/s per endpoint with the ratio to
@@ -195,6 +197,8 @@ def endpoints(port: int, auth: dict[str, str]) -> list[tuple[str, str]]:
         (f"assessment board {year}", f"/api/v1/assessments/{year}?plan=14fyp"),
         (f"assessment {district} {year}", f"/api/v1/assessments/{year}/{district}?plan=14fyp"),
         ("low-carbon index", "/api/v1/index"),
+        ("pathway run policy", f"/api/v1/pathways/{CITY}/scenarios/policy/run"),
+        ("pathway comparison", f"/api/v1/pathways/{CITY}/compare"),
     ]
 
 

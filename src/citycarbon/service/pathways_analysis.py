@@ -7,11 +7,12 @@
   grouped by the code list ``citycarbon_pathway_sectors``: one "fuel" per sector (the store
   keeps no fuel split per sector), so the mix effect between two historical years is 0.
 * :func:`optimise` — the structure LP (:func:`citycarbon.pathways.structure.optimise_structure`)
-  in one year of a scenario: the production sectors are the value-added drivers; each one's
-  carbon (t CO2e) and energy (tce) intensity per 万元 are those of the scenario sectors and
-  non-energy sources it drives, in that year; growth bounds run from the base year. Emissions
-  and energy driven by population (households, waste) do not move with the structure: they
-  are taken off both caps first and reported as ``fixed``.
+  in one year of a scenario, its inputs prepared by
+  :func:`citycarbon.service.pathways_structure.production_inputs` (the production sectors are
+  the value-added drivers; emissions and energy driven by population — households, waste — do
+  not move with the structure: they are taken off both caps first and reported as ``fixed``);
+  growth bounds run from the base year. The multi-year structure path and the sector peak
+  targets are in :mod:`citycarbon.service.pathways_structure`.
 * :func:`export_iamc` / :func:`import_iamc` — IAMC long or wide CSV
   (:mod:`citycarbon.pathways.iamc`; model ``citycarbon``, region = the region code); an
   imported file is stored as an ``external`` scenario, for comparison; a bad row is refused
@@ -24,9 +25,9 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from citycarbon.errors import InputDataError, Issue, Message
@@ -35,6 +36,8 @@ from citycarbon.pathways.iamc import (
     IamcRow,
     long_csv,
     projection_rows,
+    region_code_of,
+    region_label,
     rows_from_wide_csv,
     series_from_rows,
     wide_csv,
@@ -65,6 +68,7 @@ from citycarbon.service.pathways_store import (
     rows_of,
     save_scenario,
 )
+from citycarbon.service.pathways_structure import production_inputs, room, with_fixed_note
 
 __all__ = [  # external_pathway lives in pathways_run; it is offered here with the IAMC import
     "EFFECT_LABELS",
@@ -218,33 +222,15 @@ def optimise(
             field="year",
         )
     t = years.index(year)
-    t0, t1 = resolved.base_year, resolved.end_year
-    paths = {n: d.evaluate(t0, t1) for n, d in resolved.drivers.items()}
-    production = [n for n in resolved.drivers if n.startswith("va_")]
-    emissions = dict.fromkeys(production, 0.0)
-    energy = dict.fromkeys(production, 0.0)
-    fixed_emissions = fixed_energy = 0.0
-    for j, name in enumerate(projection.sectors):
-        activity = resolved.sectors[name].activity
-        if activity in emissions:
-            emissions[activity] += float(projection.co2e[t, j])
-            energy[activity] += float(projection.energy[t, j])
-        else:
-            fixed_emissions += float(projection.co2e[t, j])
-            fixed_energy += float(projection.energy[t, j])
-    for k, name in enumerate(projection.other):
-        activity = resolved.other[name].activity
-        if activity in emissions:
-            emissions[activity] += float(projection.other_co2e[t, k])
-        else:
-            fixed_emissions += float(projection.other_co2e[t, k])
-    projected = np.array([paths[n][t] for n in production])
-    carbon = np.array([emissions[n] / paths[n][t] if paths[n][t] > 0 else 0.0 for n in production])
-    intensity = np.array([energy[n] / paths[n][t] if paths[n][t] > 0 else 0.0 for n in production])
-    base = np.array([paths[n][0] for n in production])
-    low, high = growth_bounds(base, year - t0, min_growth, max_growth)
-    room_c = None if carbon_cap is None else carbon_cap - fixed_emissions
-    room_e = None if energy_cap is None else energy_cap - fixed_energy
+    t0 = resolved.base_year
+    inputs = production_inputs(resolved, projection)
+    production = list(inputs.sectors)
+    fixed_emissions = float(inputs.fixed_emissions[t])
+    fixed_energy = float(inputs.fixed_energy[t])
+    projected = inputs.value_added[t]
+    carbon = inputs.carbon_intensity[t]
+    intensity = inputs.energy_intensity[t]
+    low, high = growth_bounds(inputs.value_added[0], year - t0, min_growth, max_growth)
     try:
         solution = optimise_structure(
             production,
@@ -252,23 +238,12 @@ def optimise(
             energy_intensity=intensity,
             lower=low,
             upper=high,
-            carbon_cap=None if room_c is None else max(room_c, 0.0),
-            energy_cap=None if room_e is None else max(room_e, 0.0),
+            carbon_cap=room(carbon_cap, fixed_emissions),
+            energy_cap=room(energy_cap, fixed_energy),
             year=year,
         )
     except CapInfeasibleError as error:
-        note = Message(
-            zh=f"（已先扣除不随产业结构变化的排放 {fixed_emissions:.6g} t CO2e、"
-            f"能耗 {fixed_energy:.6g} tce）",
-            en=f" (after the {fixed_emissions:.6g} t CO2e and {fixed_energy:.6g} tce that do "
-            "not move with the structure)",
-        )
-        raise CapInfeasibleError(
-            Message(zh=error.message.zh + note.zh, en=error.message.en + note.en),
-            error.field or "carbon_cap",
-            error.shortfalls,
-            error.year,
-        ) from None
+        raise with_fixed_note(error, fixed_emissions, fixed_energy) from None
     total_projected = float(projected.sum())
     return {
         "region": region_code,
@@ -328,7 +303,7 @@ def _external_rows(row: Any) -> list[IamcRow]:
         IamcRow(
             data.get("model", "external"),
             row.name,
-            row.region_code,
+            region_label(row.region_code),
             variable,
             spec["unit"],
             int(year),
@@ -357,7 +332,7 @@ def iamc_rows(
         out += projection_rows(
             project(scenario),
             name,
-            region_code,
+            region_label(region_code),
             gwp_set=None if gwp_set is None else f"{gwp_set}-{GWP_HORIZON}",
         )
     return out
@@ -428,6 +403,7 @@ def import_iamc(
         raise InputDataError(
             [Issue(Message(zh="文件中没有数据行", en="the file holds no data rows"), file=file)]
         )
+    rows = [replace(r, region=region_code_of(r.region)) for r in rows]
     regions = sorted({r.region for r in rows})
     if region_code in regions:
         rows = [r for r in rows if r.region == region_code]

@@ -1,8 +1,9 @@
 """Peak pathways over HTTP: a region's scenarios (list, read, create or update with the
 version read — 409 when it changed — and delete), a scenario's run (projection, target
 checks, Monte Carlo band), the comparison of scenarios, the LMDI decomposition of a change
-(projection or history), the industry-structure optimisation, IAMC export and import, and
-the scenarios as a YAML file. Routes are thin: access and every rule are the service's."""
+(projection or history), the industry-structure optimisation of one year and the structure
+path over milestone years, the sector peak targets, IAMC export and import, and the
+scenarios as a YAML file. Routes are thin: access and every rule are the service's."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from citycarbon.service.pathways_store import (
     list_scenarios,
     save_scenario,
 )
+from citycarbon.service.pathways_structure import sector_targets, structure_path
 from citycarbon.web.api.reports import MAX_UPLOAD_BYTES, Format, csv_download
 from citycarbon.web.deps import ReadSession, Sessions, SignedInDep
 from citycarbon.web.read_cache import json_answer, remembered
@@ -57,6 +59,10 @@ COMPARE_CSV = (
     "peak_met",
 )  # fmt: skip
 RUN_CSV = ("year", "gross", "net", "sinks", "energy", "p5", "p50", "p95")
+TARGETS_CSV = (
+    "sector", "kind", "share", "target_t", "emissions_base_year", "change_vs_base",
+    "peak_year", "base_year", "unit",
+)  # fmt: skip
 
 
 def _in_transaction(sessions: Sessions, work: Callable[[Session], Any]) -> Any:
@@ -81,6 +87,19 @@ async def cached_run(
         lambda s: run_scenario(s, actor, region, name),
     )  # fmt: skip
     return model, body
+
+
+async def cached_targets(
+    request: Request, actor: Actor, session: Session, region: str, name: str
+) -> dict[str, Any]:
+    """The sector peak targets of a stored model scenario, remembered like its run."""
+    stored = get_scenario(session, actor, region, name)
+    versions = tuple(sorted((stored.get("versions") or {}).items()))
+    model, _ = await remembered(
+        request, actor, ("pathway-targets", region, name, versions),
+        lambda s: sector_targets(s, actor, region, name),
+    )  # fmt: skip
+    return dict(model)
 
 
 async def cached_compare(
@@ -290,6 +309,75 @@ def post_optimise(
         )  # fmt: skip
 
 
+@router.get(
+    "/pathways/{region}/scenarios/{name}/sector-targets",
+    summary="行业达峰目标：各部门在全市峰值年的排放份额 × 峰值 / sector peak targets: each "
+    "sector's share of the city's peak, in the city's peak year",
+)
+async def get_sector_targets(
+    request: Request,
+    region: RegionPath,
+    name: NamePath,
+    actor: SignedInDep,
+    session: ReadSession,
+    output: Format = "json",
+) -> Response:
+    model = await cached_targets(request, actor, session, region, name)
+    if output == "csv":
+        rows = [
+            {**r, "peak_year": model["peak_year"], "base_year": model["base_year"],
+             "unit": "t CO2e"}
+            for r in model["rows"]
+        ]  # fmt: skip
+        return csv_download(rows, TARGETS_CSV, f"sector-targets-{region}-{name}")
+    return JsonResponse(model)
+
+
+Caps = dict[int, float | None] | None  # year → cap; null: no cap that year
+
+
+class StructurePathBody(BaseModel):
+    years: list[Annotated[int, Field(ge=1990, le=2060)]] | None = Field(
+        default=None,
+        max_length=40,
+        description="milestone years; absent: every 5 years from the base year to 2060",
+    )
+    carbon_caps: Caps = Field(
+        default=None,
+        max_length=40,
+        description="t CO2e per milestone year; a year absent: the scenario's own gross "
+        "emissions that year; null: no cap",
+    )
+    energy_caps: Caps = Field(
+        default=None, max_length=40, description="tce per milestone year; absent: no cap"
+    )
+    min_growth: float = Field(default=0.0, description="lowest yearly growth of value added")
+    max_growth: float = Field(default=0.1, description="highest yearly growth of value added")
+
+
+@router.post(
+    "/pathways/{region}/scenarios/{name}/structure-path",
+    summary="多年产业结构路径（各目标年增加值最大，默认上限为本情景排放）/ the structure path "
+    "over milestone years (most value added each year; caps default to the scenario's "
+    "emissions)",
+)
+def post_structure_path(
+    region: RegionPath,
+    name: NamePath,
+    body: StructurePathBody,
+    actor: SignedInDep,
+    sessions: Sessions,
+) -> Response:
+    with sessions() as session:
+        return JsonResponse(
+            structure_path(
+                session, actor, region, name, body.years, carbon_caps=body.carbon_caps,
+                energy_caps=body.energy_caps, min_growth=body.min_growth,
+                max_growth=body.max_growth,
+            )
+        )  # fmt: skip
+
+
 # ---- interchange
 
 
@@ -318,9 +406,7 @@ def get_iamc(
 async def _upload_text(upload: UploadFile) -> str:
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise PathwayInputError(
-            Message(zh="文件过大", en="the file is too large"), field="file"
-        )
+        raise PathwayInputError(Message(zh="文件过大", en="the file is too large"), field="file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

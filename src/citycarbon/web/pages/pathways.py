@@ -2,8 +2,9 @@
 its P5–P95 band and the probability of peaking by 2030, the pathway chart, the target
 checks of the selected scenario, the comparison table and the IAMC interchange) and
 ``/pathways/{name}`` (one scenario: chart, checks, energy and emissions by sector and gas,
-the decomposition waterfall, the structure optimisation, the uncertain parameters and the
-trace). The editor and the forms are in ``pathways_forms``.
+the sector peak targets, the decomposition waterfall, the structure optimisation of one year
+and the structure path over milestone years, the uncertain parameters and the trace). The
+editor and the forms are in ``pathways_forms``.
 
 Runs (a projection plus a Monte Carlo of 1,000 draws) are remembered per region, scenario and
 the versions of its chain (``read_cache``); chart options are built here from the same run
@@ -27,7 +28,7 @@ from citycarbon.service.directory import visible_region_list
 from citycarbon.service.pathways_analysis import decomposition
 from citycarbon.service.pathways_store import get_scenario, list_scenarios
 from citycarbon.web.api.inventory import RegionParam
-from citycarbon.web.api.pathways import cached_compare, cached_run
+from citycarbon.web.api.pathways import cached_compare, cached_run, cached_targets
 from citycarbon.web.app import status_of
 from citycarbon.web.deps import ReadSession, SignedInDep
 from citycarbon.web.pages.cockpit import script_json
@@ -37,6 +38,7 @@ from citycarbon.web.pages.pathways_charts import (
     pathway_option,
     sector_emissions_option,
     sector_energy_option,
+    structure_option,
     waterfall_option,
 )
 from citycarbon.web.templating import lang_of, render
@@ -50,6 +52,9 @@ DONE = {  # ?done= after a form's post-redirect-get
     "imported": Message("已导入外部情景", "external scenario imported"),
 }
 YearQuery = Annotated[int | None, Query(ge=1990, le=2060)]
+# The structure path form's lowest yearly growth (%): a path that may not shrink a sector
+# can strand a falling pathway (an earlier milestone's optimum is a floor for the next).
+PATH_GROWTH_LOW = "-2"
 NameParam = Annotated[str, Query(min_length=1, max_length=60)]
 
 
@@ -213,6 +218,9 @@ async def scenario_response(
     optimise_form: dict[str, Any] | None = None,
     optimisation: dict[str, Any] | None = None,
     optimise_problem: Message | None = None,
+    structure_form: dict[str, Any] | None = None,
+    structure: dict[str, Any] | None = None,
+    structure_problem: Message | None = None,
     status: int = 200,
 ) -> Response:
     lang = lang_of(request)
@@ -242,6 +250,9 @@ async def scenario_response(
     }
     if decomposed is not None:
         options["opt-waterfall"] = script_json(waterfall_option(decomposed, lang))
+    if structure is not None:
+        options["opt-structure"] = script_json(structure_option(structure, names, lang))
+    targets = await cached_targets(request, actor, session, region, name)
     default_year = min(2030, int(run["end_year"]))
     return render(
         request,
@@ -264,6 +275,11 @@ async def scenario_response(
             "optimisation": optimisation,
             "sector_names": subject_names(),
             "optimise_problem": optimise_problem,
+            "targets": targets,
+            "structure_form": structure_form
+            or {"growth_low": PATH_GROWTH_LOW, "growth_high": "10", "field": ""},
+            "structure": structure,
+            "structure_problem": structure_problem,
             "may_manage": holds(actor, Permission.MANAGE_PATHWAYS),
             "done": done_message(request, status),
         },

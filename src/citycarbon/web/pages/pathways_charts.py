@@ -2,7 +2,8 @@
 decomposition dicts (the same read models the API serves): the pathway chart (gross
 emissions of each scenario, the selected one's P5–P95 band, net emissions dashed, the peak
 target year and each peak), energy and emissions by sector (stacked), emissions by gas and
-the decomposition waterfall. Emissions are shown in Mt CO2e, energy in 万 tce."""
+the decomposition waterfall, and the structure path's value added (stacked). Emissions are
+shown in Mt CO2e, energy in 万 tce, value added in 亿元."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ def pathway_option(
     zh = lang != "en"
     past = next((r["history"].get("emissions") for r in runs if r.get("history")), None) or {}
     history = {int(y): v for y, v in past.items()}
+    modelled = [r for r in runs if r.get("years") and r.get("emissions")]
+    if history and modelled:  # the base year is the stored inventory too: join the lines there
+        first = modelled[0]
+        history.setdefault(int(first["years"][0]), first["emissions"]["gross"][0])
     years = sorted({int(y) for run in runs for y in run["years"]} | set(history))
     axis = [str(y) for y in years]
     option = _base(
@@ -257,8 +262,10 @@ def waterfall_option(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
     given = result.get("labels") or {}
     labels = [
         f"{start} {'排放' if zh else 'total'}",
-        *(str(given[k]["en" if lang == "en" else "zh"]) if k in given else effect_name(k, lang)
-          for k in effects),
+        *(
+            str(given[k]["en" if lang == "en" else "zh"]) if k in given else effect_name(k, lang)
+            for k in effects
+        ),
         f"{end} {'排放' if zh else 'total'}",
     ]
     base: list[float] = []
@@ -319,3 +326,22 @@ def waterfall_option(result: Mapping[str, Any], lang: str) -> dict[str, Any]:
         ],
         "animation": False,
     }
+
+
+VALUE_ADDED_SCALE = 1e-4  # 万元 → 亿元
+
+
+def structure_option(
+    path: Mapping[str, Any], names: Mapping[str, str], lang: str
+) -> dict[str, Any]:
+    """The structure path's value added by production sector at each milestone, stacked."""
+    zh = lang != "en"
+    rows = path["path"]
+    return _stacked(
+        "结构路径：分部门增加值" if zh else "Structure path: value added by sector",
+        "亿元" if zh else "10⁸ yuan",
+        [r["year"] for r in rows],
+        {s: [r["value_added"][s] for r in rows] for s in path["sectors"]},
+        names,
+        VALUE_ADDED_SCALE,
+    )

@@ -1,6 +1,6 @@
 """The pathway forms: the scenario editor (``/pathways/new?parent=…`` and
-``/pathways/{name}/edit``), deleting a scenario, the structure optimisation on a scenario's
-page and the IAMC upload on the overview.
+``/pathways/{name}/edit``), deleting a scenario, the structure optimisation and the structure
+path on a scenario's page and the IAMC upload on the overview.
 
 The editor shows the main levers of the parent's resolved definition (its own, when editing)
 as fields, plus the overrides as YAML. On saving, the YAML is applied to the parent, then the
@@ -35,6 +35,7 @@ from citycarbon.service.pathways_store import (
     rows_of,
     save_scenario,
 )
+from citycarbon.service.pathways_structure import structure_path
 from citycarbon.web.api.inventory import RegionParam
 from citycarbon.web.api.reports import MAX_UPLOAD_BYTES
 from citycarbon.web.app import status_of
@@ -399,6 +400,49 @@ async def optimise_post(
         return await scenario_response(
             request, session, actor, code, name,
             optimise_form=shown | {"field": ""}, optimisation=result,
+        )  # fmt: skip
+
+
+@router.post("/pathways/{name}/structure-path")
+async def structure_post(
+    request: Request,
+    name: NameIn,
+    actor: SignedInDep,
+    sessions: Sessions,
+    region: RegionParam = None,
+) -> Response:
+    """The structure path over the default milestone years (every 5 years to 2060), each
+    year capped at the scenario's own emissions, within the growth bounds of the form."""
+    form = await _form_of(request)
+    shown = {k: form.get(k, "") for k in ("growth_low", "growth_high")}
+    with sessions() as session:
+        code = region_code_for(session, actor, region)
+        try:
+            low = _optional(form, "growth_low", Message("增速下限", "growth low"))
+            high = _optional(form, "growth_high", Message("增速上限", "growth high"))
+            result = structure_path(
+                session,
+                actor,
+                code,
+                name,
+                min_growth=DEFAULT_LOW if low is None else low / 100,
+                max_growth=DEFAULT_HIGH if high is None else high / 100,
+            )
+        except CitycarbonError as exc:
+            status = 422 if isinstance(exc, LeverError) else status_of(exc)
+            if status not in SHOWN_STATUSES:
+                raise
+            field = {"min_growth": "growth_low", "max_growth": "growth_high"}.get(
+                exc.field or "", exc.field or ""
+            )
+            return await scenario_response(
+                request, session, actor, code, name,
+                structure_form=shown | {"field": field},
+                structure_problem=exc.message, status=422 if status == 400 else status,
+            )  # fmt: skip
+        return await scenario_response(
+            request, session, actor, code, name,
+            structure_form=shown | {"field": ""}, structure=result,
         )  # fmt: skip
 
 
