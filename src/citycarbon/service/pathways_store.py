@@ -195,6 +195,29 @@ def _tree_key(rows: list[PathwayScenario], row: PathwayScenario) -> tuple[int, .
     return tuple(r.id for r in chain_of(rows, row.name))
 
 
+def scenario_versions(
+    session: Session, actor: Actor, region_code: str, name: str
+) -> tuple[str, dict[str, int]]:
+    """The kind of a stored scenario and the versions of its chain, root first: a cheap key
+    for what its run depends on (reads four columns, resolves nothing)."""
+    region_for(session, actor, region_code, Permission.READ_PATHWAYS)
+    rows = session.execute(
+        select(
+            PathwayScenario.name, PathwayScenario.parent, PathwayScenario.version,
+            PathwayScenario.kind,
+        ).where(PathwayScenario.region_code == region_code)
+    ).all()  # fmt: skip
+    by_name = {row.name: row for row in rows}
+    if name not in by_name:
+        raise not_found("该碳达峰路径情景", "pathway scenario", f"{region_code}/{name}")
+    versions: dict[str, int] = {}
+    current: str | None = name
+    while current is not None and current in by_name and current not in versions:
+        versions[current] = by_name[current].version
+        current = by_name[current].parent
+    return by_name[name].kind, dict(reversed(versions.items()))
+
+
 def get_scenario(session: Session, actor: Actor, region_code: str, name: str) -> dict[str, Any]:
     """One scenario: its stored overrides and, for a model scenario, the resolved definition
     (every value it inherits, as the run uses it)."""

@@ -34,6 +34,7 @@ from citycarbon.service.pathways_store import (
     import_yaml,
     list_scenarios,
     save_scenario,
+    scenario_versions,
 )
 from citycarbon.service.pathways_structure import sector_targets, structure_path
 from citycarbon.web.api.reports import MAX_UPLOAD_BYTES, Format, csv_download
@@ -70,21 +71,32 @@ def _in_transaction(sessions: Sessions, work: Callable[[Session], Any]) -> Any:
         return work(session)
 
 
+def _release(session: Session) -> None:
+    """End the request session's transaction before waiting for a build: the build opens a
+    session of its own, and requests waiting for it must not hold the pool's connections."""
+    session.rollback()
+
+
+# Run-like answers are remembered per region and scenario (and the actor's scope, and the
+# process's write counter: any save here is a new key) and built, permissions checked, in a
+# worker thread; a cache hit reads nothing from the database, as the assessment board does.
+
+
+def _run_or_series(session: Session, actor: Actor, region: str, name: str) -> dict[str, Any]:
+    kind, _ = scenario_versions(session, actor, region, name)
+    if kind != "model":
+        return external_pathway(session, actor, region, name)
+    return run_scenario(session, actor, region, name)
+
+
 async def cached_run(
     request: Request, actor: Actor, session: Session, region: str, name: str
 ) -> tuple[dict[str, Any], bytes]:
-    """The run of a stored scenario, remembered per region, scenario and the versions of
-    its chain (a save anywhere in the chain is a new key); an external scenario's series."""
-    stored = get_scenario(session, actor, region, name)
-    if stored["kind"] != "model":
-        return await remembered(
-            request, actor, ("pathway-external", region, name, stored["version"]),
-            lambda s: external_pathway(s, actor, region, name),
-        )  # fmt: skip
-    versions = stored.get("versions") or {}
+    """The run of a stored scenario, or an external scenario's series."""
+    _release(session)
     model, body = await remembered(
-        request, actor, ("pathway-run", region, name, tuple(sorted(versions.items()))),
-        lambda s: run_scenario(s, actor, region, name),
+        request, actor, ("pathway-run", region, name),
+        lambda s: _run_or_series(s, actor, region, name),
     )  # fmt: skip
     return model, body
 
@@ -93,10 +105,9 @@ async def cached_targets(
     request: Request, actor: Actor, session: Session, region: str, name: str
 ) -> dict[str, Any]:
     """The sector peak targets of a stored model scenario, remembered like its run."""
-    stored = get_scenario(session, actor, region, name)
-    versions = tuple(sorted((stored.get("versions") or {}).items()))
+    _release(session)
     model, _ = await remembered(
-        request, actor, ("pathway-targets", region, name, versions),
+        request, actor, ("pathway-targets", region, name),
         lambda s: sector_targets(s, actor, region, name),
     )  # fmt: skip
     return dict(model)
@@ -105,9 +116,9 @@ async def cached_targets(
 async def cached_compare(
     request: Request, actor: Actor, session: Session, region: str, names: list[str] | None
 ) -> list[dict[str, Any]]:
-    versions = tuple((s["name"], s["version"]) for s in list_scenarios(session, actor, region))
+    _release(session)
     model, _ = await remembered(
-        request, actor, ("pathway-compare", region, versions, tuple(names or ())),
+        request, actor, ("pathway-compare", region, tuple(names or ())),
         lambda s: compare(s, actor, region, names),
     )  # fmt: skip
     return list(model)
