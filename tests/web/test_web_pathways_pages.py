@@ -50,6 +50,7 @@ def test_who_sees_what(client_as: Client):
     district = client_as("district-321102").get("/pathways")
     assert district.status_code == 200
     assert 'data-testid="new-scenario"' not in district.text  # reads, does not manage
+    assert 'data-scenario="bau"' in district.text  # the district's own calibrated BAU
     city = client_as("district-321102").get(f"/pathways?region={CITY}")
     assert city.status_code == 403  # the city's scenarios are outside a district's scope
     assert client_as("firm-1").get("/pathways").status_code == 403

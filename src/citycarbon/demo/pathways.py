@@ -1,6 +1,6 @@
 """Demo peak pathways of 镇江市 (321100): business as usual calibrated on the stored
 inventory, a policy scenario that inherits from it and an enhanced one that inherits from the
-policy scenario (BAU → policy → enhanced).
+policy scenario (BAU → policy → enhanced); and a calibrated BAU of each district.
 
 The levers are synthetic (合成演示数据), round numbers chosen so that the three scenarios
 tell apart. The demo city's stored history peaked in 2019 (57.3 Mt CO2e, the CEADs-scaled
@@ -155,12 +155,49 @@ LABELS = {
 }
 
 
+def _district_uncertainty(bau: dict[str, Any]) -> dict[str, Any]:
+    """The city BAU's block, without what a district lacks (industry, a value-added driver)."""
+    industry = bau["sectors"].get("industry")
+    block = uncertainty(industry["improvement"] if industry else 0.0)
+    if industry is None:
+        del block["sectors.industry.improvement"]
+    drivers = bau["drivers"]
+    return {
+        k: v for k, v in block.items() if not k.startswith("drivers.") or k.split(".")[1] in drivers
+    }
+
+
+def seed_district_baus(session: Session) -> int:
+    """A calibrated BAU for every district (their officials read their own region's), with
+    the city BAU's uncertainty block; returns how many were stored."""
+    analyst = actor_for_username(session, ANALYST)
+    stored = 0
+    for district in city.DISTRICTS:
+        if list_scenarios(session, analyst, district.code):
+            continue
+        bau, _ = calibrate_bau(session, analyst, district.code)
+        label_zh, label_en, about_zh, about_en = LABELS["bau"]
+        save_scenario(
+            session,
+            analyst,
+            district.code,
+            "bau",
+            overrides={**bau, "uncertainty": _district_uncertainty(bau)},
+            parent=None,
+            label_zh=label_zh,
+            label_en=label_en,
+            description=f"{about_zh} / {about_en}",
+        )
+        stored += 1
+    return stored
+
+
 def seed_pathways(session: Session, region_code: str = city.CITY) -> int:
-    """Store the demo scenarios of the city as the analyst (none if it has some already);
-    returns how many were stored."""
+    """Store the demo scenarios of the city as the analyst (none if it has some already),
+    and a BAU of each district; returns how many were stored."""
     analyst = actor_for_username(session, ANALYST)
     if list_scenarios(session, analyst, region_code):
-        return 0
+        return seed_district_baus(session)
     bau, _ = calibrate_bau(session, analyst, region_code)
     parents = {"bau": None, "policy": "bau", "enhanced": "policy"}
     for name, body in definitions(bau).items():
@@ -176,4 +213,4 @@ def seed_pathways(session: Session, region_code: str = city.CITY) -> int:
             label_en=label_en,
             description=f"{about_zh} / {about_en}",
         )
-    return len(parents)
+    return len(parents) + seed_district_baus(session)
