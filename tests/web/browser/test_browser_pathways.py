@@ -55,6 +55,13 @@ def test_the_analyst_builds_a_policy_scenario_from_bau(
     assert page.locator("[data-testid=optimisation-table] tbody tr").count() >= 3
     assert page.is_visible("[data-testid=shadow-prices]")
 
+    # sector peak targets from this pathway, then the structure path every five years
+    assert page.locator("[data-testid=targets-table] tbody tr").count() >= 5
+    browse.follow("[data-testid=structure-submit]", "structure-path")
+    assert page.is_visible("[data-testid=structure-result]")
+    assert page.get_attribute("[data-testid=structure-chart]", "data-rendered") == "true"
+    assert page.locator("[data-testid=structure-shadow]").count() >= 3
+
     browse.goto("/pathways", "pathways-with-new")
     assert page.locator("[data-testid=comparison] tbody tr").count() == 4
     page.select_option("[data-testid=iamc-layout]", "wide")
