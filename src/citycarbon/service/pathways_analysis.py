@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -67,6 +66,7 @@ from citycarbon.service.pathways_store import (
     row_of,
     rows_of,
     save_scenario,
+    stored_body,
 )
 from citycarbon.service.pathways_structure import production_inputs, room, with_fixed_note
 
@@ -298,7 +298,7 @@ def optimise(
 
 
 def _external_rows(row: Any) -> list[IamcRow]:
-    data = json.loads(row.overrides)
+    data = stored_body(row)
     return [
         IamcRow(
             data.get("model", "external"),

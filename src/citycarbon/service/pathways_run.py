@@ -20,7 +20,6 @@ call (nothing is cached here; the web caches by region, scenario and versions):
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -54,6 +53,7 @@ from citycarbon.service.pathways_store import (
     resolved_scenario,
     row_of,
     rows_of,
+    stored_body,
 )
 from citycarbon.store.models import InventoryRun, InventoryValue, RegionStatistic, RegionTarget
 
@@ -451,7 +451,7 @@ def external_pathway(session: Session, actor: Actor, region_code: str, name: str
     its peak, for charts and the comparison table."""
     region_for(session, actor, region_code, Permission.READ_PATHWAYS)
     row = row_of(session, region_code, name)
-    data = json.loads(row.overrides)
+    data = stored_body(row)
     series = data.get("series", {})
     kyoto = next(
         (v for k, v in series.items() if k.startswith(KYOTO) and v["unit"] == CO2E_UNIT), None

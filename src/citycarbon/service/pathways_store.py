@@ -63,7 +63,9 @@ def plain(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _loads(row: PathwayScenario) -> dict[str, Any]:
+def stored_body(row: PathwayScenario) -> dict[str, Any]:
+    """What a row stores: a model scenario's overrides (or full definition), or an external
+    scenario's series."""
     out: dict[str, Any] = json.loads(row.overrides)
     return out
 
@@ -104,7 +106,7 @@ def definitions_of(rows: Iterable[PathwayScenario]) -> dict[str, dict[str, Any]]
     for row in rows:
         if row.kind != MODEL:
             continue
-        body = {**_loads(row), "name": row.name}
+        body = {**stored_body(row), "name": row.name}
         if row.parent is not None:
             body["parent"] = row.parent
         out[row.name] = body
@@ -225,7 +227,7 @@ def get_scenario(session: Session, actor: Actor, region_code: str, name: str) ->
     rows = rows_of(session, region_code)
     row = row_of(session, region_code, name)
     out = scenario_dict(row, rows)
-    out["overrides"] = _loads(row)
+    out["overrides"] = stored_body(row)
     if row.kind == MODEL:
         resolved = plain(resolved_dict(definitions_of(rows), name))
         out["definition"] = resolved

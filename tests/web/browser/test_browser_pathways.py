@@ -64,6 +64,18 @@ def test_the_analyst_builds_a_policy_scenario_from_bau(
 
     browse.goto("/pathways", "pathways-with-new")
     assert page.locator("[data-testid=comparison] tbody tr").count() == 4
+    saved = download_iamc(page, tmp_path)
+    # the analyst reads the download with pyam: every scenario, and the variable tree adds up
+    report = read_with_pyam([saved], missing_service)
+    (read,) = report["files"]
+    assert set(read["scenarios"]) >= {"bau", "policy", "enhanced", "analyst_policy"}
+    assert set(read["problems"].values()) == {0}
+    kyoto = [k for k in read["values"] if "|Emissions|Kyoto Gases" in k and k.endswith("|2030")]
+    assert len(kyoto) >= 4
+
+
+def download_iamc(page, tmp_path: Path) -> Path:
+    """The overview's IAMC download, wide layout, checked as CSV."""
     page.select_option("[data-testid=iamc-layout]", "wide")
     with page.expect_download() as download:
         page.click("[data-testid=iamc-download]")
@@ -73,10 +85,4 @@ def test_the_analyst_builds_a_policy_scenario_from_bau(
     assert [h.lower() for h in rows[0][:5]] == ["model", "scenario", "region", "variable", "unit"]
     assert {r[1] for r in rows[1:]} >= {"bau", "policy", "enhanced", "analyst_policy"}
     assert {r[2] for r in rows[1:]} == {"CN-321100"}  # a code alone would read as a number
-    # the analyst reads the download with pyam: every scenario, and the variable tree adds up
-    report = read_with_pyam([saved], missing_service)
-    (read,) = report["files"]
-    assert set(read["scenarios"]) >= {"bau", "policy", "enhanced", "analyst_policy"}
-    assert set(read["problems"].values()) == {0}
-    kyoto = [k for k in read["values"] if "|Emissions|Kyoto Gases" in k and k.endswith("|2030")]
-    assert len(kyoto) >= 4
+    return saved
