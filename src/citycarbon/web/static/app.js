@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   const charts = new Map();
+  // A click that leaves the page can come while a map's boundaries are still on their way:
+  // drawing into a document being torn down throws inside ECharts, so stop drawing then.
+  let leaving = false;
 
   async function initChart(el) {
     if (charts.has(el) || typeof echarts === "undefined") return;
@@ -13,9 +16,12 @@
       const name = el.dataset.geoName;
       if (!echarts.getMap(name)) {
         const response = await fetch(el.dataset.geo, { credentials: "same-origin" });
-        echarts.registerMap(name, await response.json());
+        const geo = await response.json();
+        if (leaving || !el.isConnected) return;
+        if (!echarts.getMap(name)) echarts.registerMap(name, geo);
       }
     }
+    if (leaving || !el.isConnected || charts.has(el)) return;
     const chart = echarts.init(el, null, { renderer: "canvas" });
     // listen before setOption: ECharts may finish drawing inside setOption itself
     chart.on("finished", () => { el.dataset.rendered = "true"; });
@@ -69,4 +75,14 @@
     if (dialog && !dialog.open) dialog.showModal();
   });
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+  window.addEventListener("pagehide", () => {
+    leaving = true;
+    charts.forEach((c) => c.dispose());
+    charts.clear();
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return; // restored from the back-forward cache: draw again
+    leaving = false;
+    initAll(document);
+  });
 })();
