@@ -149,20 +149,9 @@ class Scenario:
                 "electricity_tce_per_mwh",
             )
         for fuel_name, fuel in self.fuels.items():
-            for gas, value in zip(GASES, fuel.factors(), strict=True):
-                if not (np.isfinite(value) and value >= 0):
-                    raise scenario_error(
-                        f"燃料 {fuel_name} 的 {gas} 排放因子必须是非负有限数：{value}",
-                        f"fuel {fuel_name}: the {gas} factor must be finite and >= 0 ({value})",
-                        f"fuels.{fuel_name}.{gas.lower()}",
-                    )
-                if gas != "CO2" and value and not self.gwp.get(gas, 0) > 0:
-                    raise scenario_error(
-                        f"燃料 {fuel_name} 有 {gas} 排放因子，但情景未给出 {gas} 的 GWP",
-                        f"fuel {fuel_name} emits {gas} but the scenario states no positive GWP "
-                        "for it",
-                        f"gwp.{gas}",
-                    )
+            self._check_factors(
+                fuel.factors(), f"燃料 {fuel_name}", f"fuel {fuel_name}", f"fuels.{fuel_name}"
+            )
         for sector_name, sector in self.sectors.items():
             self._validate_sector(sector_name, sector)
         for source_name, source in self.other.items():
@@ -202,17 +191,23 @@ class Scenario:
                 f"source {name}: the yearly factor decline must be below 100 %",
                 f"{where}.improvement",
             )
-        for gas, value in zip(GASES, source.factors(), strict=True):
+        self._check_factors(source.factors(), f"排放源 {name}", f"source {name}", where)
+
+    def _check_factors(
+        self, factors: tuple[float, float, float], owner_zh: str, owner_en: str, where: str
+    ) -> None:
+        """Emission factors of a fuel or a source: finite, >= 0, and a GWP for each non-CO2 gas."""
+        for gas, value in zip(GASES, factors, strict=True):
             if not (np.isfinite(value) and value >= 0):
                 raise scenario_error(
-                    f"排放源 {name} 的 {gas} 因子必须是非负有限数：{value}",
-                    f"source {name}: the {gas} factor must be finite and >= 0 ({value})",
+                    f"{owner_zh} 的 {gas} 排放因子必须是非负有限数：{value}",
+                    f"{owner_en}: the {gas} factor must be finite and >= 0 ({value})",
                     f"{where}.{gas.lower()}",
                 )
             if gas != "CO2" and value and not self.gwp.get(gas, 0) > 0:
                 raise scenario_error(
-                    f"排放源 {name} 有 {gas} 排放，但情景未给出 {gas} 的 GWP",
-                    f"source {name} emits {gas} but the scenario states no positive GWP for it",
+                    f"{owner_zh} 有 {gas} 排放因子，但情景未给出 {gas} 的 GWP",
+                    f"{owner_en} emits {gas} but the scenario states no positive GWP for it",
                     f"gwp.{gas}",
                 )
 
