@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citycarbon.monitoring.quality import (
+    MonitoringRules,
     QualityError,
     daily_completeness,
     daily_totals,
@@ -20,9 +21,13 @@ from citycarbon.monitoring.quality import (
     local_day,
     reconcile_month,
     robust_z,
+    rules_from_rows,
 )
+from citycarbon.refdata.loader import load_codelist
 
 HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+# the packaged national bars: 90 % complete per day, daily vs monthly within 5 %
+RULES = rules_from_rows(load_codelist("cn_online_monitoring_rules"))
 DAY = "2026-03-01"
 T0 = 1_772_294_400  # 2026-03-01 00:00 CST
 Q = 900
@@ -42,7 +47,7 @@ def test_day_slot_range_is_local_midnight_to_midnight() -> None:
 
 
 def test_complete_day_is_one() -> None:
-    result = daily_completeness(day_slots(), Q)
+    result = daily_completeness(day_slots(), Q, threshold=RULES.completeness_min)
     assert [str(d) for d in result.days] == [DAY]
     assert result.completeness.tolist() == [1.0]
     assert result.readings.tolist() == [96]
@@ -56,7 +61,7 @@ def test_three_hour_gap() -> None:
     gap = slots[(slots > T0 + 10 * 3600) & (slots <= T0 + 13 * 3600)]
     assert gap.size == 12
     kept = np.setdiff1d(slots, gap)
-    result = daily_completeness(kept, Q)
+    result = daily_completeness(kept, Q, threshold=RULES.completeness_min)
     assert result.completeness[0] == pytest.approx(84 / 96)
     assert result.longest_gap.tolist() == [12]
     assert result.flagged.tolist() == [True]
@@ -88,11 +93,13 @@ def test_gaps_at_both_ends_and_none() -> None:
 def test_days_without_readings_count_as_zero_and_duplicates_once() -> None:
     slots = day_slots()
     twice = np.concatenate([slots[:48], slots[:48]])
-    result = daily_completeness(twice, Q, first_day="2026-02-28", last_day="2026-03-02")
+    result = daily_completeness(
+        twice, Q, first_day="2026-02-28", last_day="2026-03-02", threshold=RULES.completeness_min
+    )
     assert [str(d) for d in result.days] == ["2026-02-28", DAY, "2026-03-02"]
     assert result.completeness.tolist() == [0.0, 0.5, 0.0]
     assert result.longest_gap.tolist() == [96, 48, 96]
-    only_start = daily_completeness([], Q, first_day=DAY)
+    only_start = daily_completeness([], Q, first_day=DAY, threshold=RULES.completeness_min)
     assert [str(d) for d in only_start.days] == [DAY]
     assert only_start.longest_gap.tolist() == [96]
     assert result.flagged.tolist() == [True, True, True]
@@ -100,13 +107,13 @@ def test_days_without_readings_count_as_zero_and_duplicates_once() -> None:
 
 def test_completeness_parameters_are_checked() -> None:
     with pytest.raises(QualityError) as caught:
-        daily_completeness(day_slots(), 7)
+        daily_completeness(day_slots(), 7, threshold=RULES.completeness_min)
     assert caught.value.field == "interval_s"
     with pytest.raises(QualityError) as caught:
         daily_completeness(day_slots(), Q, threshold=0)
     assert caught.value.field == "threshold"
     with pytest.raises(QualityError) as caught:
-        daily_completeness(day_slots(), Q, first_day="1 March")
+        daily_completeness(day_slots(), Q, first_day="1 March", threshold=RULES.completeness_min)
     assert caught.value.field == "day"
 
 
@@ -159,21 +166,24 @@ def test_pure_noise_has_no_spike_and_flat_series_fall_back() -> None:
 
 def test_reconciliation_month_six_percent_off() -> None:
     daily = np.full(31, 100.0)  # Σ = 3100
-    off = reconcile_month(daily, 3100 / 1.06)
+    off = reconcile_month(daily, 3100 / 1.06, tolerance=RULES.daily_monthly_tolerance)
     assert off.relative_difference == pytest.approx(0.06)
     assert off.flagged
     assert "+6.0%" in off.message("E1 2026-03").en
     assert "±5%" in off.message("E1").zh
-    near = reconcile_month(daily, 3100 / 0.96)
+    near = reconcile_month(daily, 3100 / 0.96, tolerance=RULES.daily_monthly_tolerance)
     assert near.relative_difference == pytest.approx(-0.04)
     assert not near.flagged
-    below = reconcile_month(daily, 3100 / 0.94)
+    below = reconcile_month(daily, 3100 / 0.94, tolerance=RULES.daily_monthly_tolerance)
     assert below.flagged
     assert below.relative_difference == pytest.approx(-0.06)
-    assert reconcile_month([0.0], 0.0).relative_difference == 0.0
-    assert reconcile_month([1.0], 0.0).flagged
+    assert (
+        reconcile_month([0.0], 0.0, tolerance=RULES.daily_monthly_tolerance).relative_difference
+        == 0.0
+    )
+    assert reconcile_month([1.0], 0.0, tolerance=RULES.daily_monthly_tolerance).flagged
     with pytest.raises(QualityError) as caught:
-        reconcile_month([1.0, float("nan")], 2.0)
+        reconcile_month([1.0, float("nan")], 2.0, tolerance=RULES.daily_monthly_tolerance)
     assert caught.value.field == "daily"
 
 
@@ -195,7 +205,13 @@ def test_completeness_lies_in_unit_interval_and_gaps_add_up(
     offsets: list[int], interval: int
 ) -> None:
     ts = np.asarray([T0 + o for o in offsets], dtype=np.int64)
-    result = daily_completeness(ts, interval, first_day="2026-02-28", last_day="2026-03-04")
+    result = daily_completeness(
+        ts,
+        interval,
+        first_day="2026-02-28",
+        last_day="2026-03-04",
+        threshold=RULES.completeness_min,
+    )
     assert np.all((result.completeness >= 0) & (result.completeness <= 1))
     first, last = day_slot_range(DAY, interval)
     gaps = find_gaps(ts, interval, first, last)
@@ -246,7 +262,20 @@ def test_robust_z_by_hand() -> None:
 
 def test_completeness_threshold_is_inclusive() -> None:
     minutes = day_slot_range(DAY, 60)[0] + 60 * np.arange(1440)
-    exactly = daily_completeness(minutes[:1296], 60)  # 1296 / 1440 = 0.90
+    exactly = daily_completeness(
+        minutes[:1296], 60, threshold=RULES.completeness_min
+    )  # 1296 / 1440 = 0.90
     assert exactly.completeness[0] == pytest.approx(0.9)
     assert not exactly.flagged[0]
-    assert daily_completeness(minutes[:1295], 60).flagged[0]
+    assert daily_completeness(minutes[:1295], 60, threshold=RULES.completeness_min).flagged[0]
+
+
+def test_the_packaged_bars_and_bad_rule_rows() -> None:
+    assert (RULES.completeness_min, RULES.daily_monthly_tolerance) == (0.90, 0.05)
+    assert isinstance(RULES, MonitoringRules)
+    with pytest.raises(QualityError) as caught:
+        rules_from_rows([{"code": "completeness_min", "value": "90"}])
+    assert caught.value.field == "value"
+    assert "(0, 1]" in caught.value.message.en
+    with pytest.raises(QualityError, match="daily_monthly_tolerance"):
+        rules_from_rows([{"code": "completeness_min", "value": "0.9"}])

@@ -7,7 +7,7 @@ and belongs to the local day of ``s`` (default China Standard Time, UTC+8), so t
 stamped 00:00 closes the previous day.
 
 * :func:`daily_completeness` — per day, distinct filled slots / expected slots
-  (``86400 / interval``), in [0, 1]; flag ``incomplete`` below :data:`COMPLETENESS_MIN` (0.90);
+  (``86400 / interval``), in [0, 1]; flag ``incomplete`` below the rules' ``completeness_min``;
   with the longest run of missing slots of each day (a gap across midnight counts in each day
   for its part).
 * :func:`find_gaps` — runs of missing slots between two slot ends, and the longest run.
@@ -21,12 +21,16 @@ stamped 00:00 closes the previous day.
   off the median is a spike (z = ±inf). NaN values are ignored.
 * :func:`reconcile_month` — Σ daily totals vs the reported monthly total; relative difference
   ``(Σ daily − monthly) / |monthly|``; flag ``reconciliation`` when it exceeds
-  :data:`RECONCILE_TOLERANCE` (5 %) in absolute value.
+  the rules' ``daily_monthly_tolerance`` in absolute value.
+
+The two bars are the national online monitoring system's (90 % and 5 %), packaged as the code
+list ``cn_online_monitoring_rules`` with their source; :func:`rules_from_rows` reads its rows.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -45,11 +49,6 @@ IntArray = NDArray[np.int64]
 DAY_S = 86400
 # China Standard Time: the day a reading belongs to is the local calendar day.
 CST_OFFSET_S = 8 * 3600
-# The bars of the national online monitoring system for key energy users, as the issue
-# (issue 7) states them: completeness ≥ 90 % per meter and day, daily totals reconciled with
-# the monthly total within 5 %.
-COMPLETENESS_MIN = 0.90
-RECONCILE_TOLERANCE = 0.05
 STUCK_MIN_RUN = 8
 SPIKE_THRESHOLD = 6.0
 SPIKE_WINDOW = 96
@@ -73,6 +72,38 @@ class QualityFlag(StrEnum):
 
 def _fail(zh: str, en: str, field: str) -> QualityError:
     return QualityError(Message(zh=zh, en=en), field=field)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringRules:
+    """The data-quality bars (rows of ``cn_online_monitoring_rules``)."""
+
+    completeness_min: float  # threshold of :func:`daily_completeness`
+    daily_monthly_tolerance: float  # tolerance of :func:`reconcile_month`
+
+
+def rules_from_rows(rows: Iterable[Mapping[str, str]]) -> MonitoringRules:
+    """The bars from the code list's rows; each must be present once, a number in (0, 1]."""
+    values: dict[str, float] = {}
+    for n, row in enumerate(rows, start=1):
+        code = str(row.get("code", ""))
+        try:
+            value = float(row.get("value", ""))
+        except ValueError:
+            value = float("nan")
+        if not 0 < value <= 1:
+            raise _fail(
+                f"第 {n} 行 {code}：值应在 (0, 1] 内",
+                f"row {n}, {code}: the value must lie in (0, 1]",
+                "value",
+            )
+        values[code] = value
+    missing = [k for k in ("completeness_min", "daily_monthly_tolerance") if k not in values]
+    if missing:
+        raise _fail(
+            f"缺少规则：{', '.join(missing)}", f"rules missing: {', '.join(missing)}", "code"
+        )
+    return MonitoringRules(values["completeness_min"], values["daily_monthly_tolerance"])
 
 
 def _check_interval(interval_s: int, utc_offset_s: int) -> None:
@@ -166,8 +197,8 @@ def daily_completeness(
     *,
     first_day: np.datetime64 | str | None = None,
     last_day: np.datetime64 | str | None = None,
+    threshold: float,
     utc_offset_s: int = CST_OFFSET_S,
-    threshold: float = COMPLETENESS_MIN,
 ) -> DailyCompleteness:
     """Completeness of each day from ``first_day`` to ``last_day`` (default: the first and
     last day with a reading); days without any reading are included with 0."""
@@ -518,9 +549,7 @@ class Reconciliation:
         )
 
 
-def reconcile_month(
-    daily: ArrayLike, monthly_total: float, *, tolerance: float = RECONCILE_TOLERANCE
-) -> Reconciliation:
+def reconcile_month(daily: ArrayLike, monthly_total: float, *, tolerance: float) -> Reconciliation:
     """Compare the sum of a month's daily totals with its reported monthly total."""
     values = np.asarray(daily, dtype=np.float64)
     if values.ndim != 1 or not np.all(np.isfinite(values)):
