@@ -298,6 +298,17 @@ def calibrate_bau(  # noqa: PLR0912, PLR0915 - one calibration, read top to bott
             )
         improvement = _assumption("improvement", sector)
         energy = totals["energy_tce"]
+        if role == "electricity" and energy < 0:
+            # A sector cannot be negative in the scenario model; dropping the export would
+            # no longer reproduce the stored base year. Say so rather than calibrate wrongly.
+            raise _fail(
+                f"{sector}：{t0} 年为电力净调出（{-energy:.6g} tce，{totals['CO2e']:.6g} t CO2e），"
+                "情景模型中部门不能为负，无法按此清单校准基准情景",
+                f"{sector}: {t0} shows a net export of electricity ({-energy:.6g} tce, "
+                f"{totals['CO2e']:.6g} t CO2e); scenario sectors cannot be negative, so this "
+                "inventory cannot be calibrated",
+                sector,
+            )
         if role in ("energy", "electricity") and energy > 0 and base > 0:
             if role == "electricity":
                 mwh = energy / TCE_PER_MWH
