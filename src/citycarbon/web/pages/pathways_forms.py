@@ -80,9 +80,7 @@ class EditorError(CitycarbonError):
     """A problem of the editor's own fields (the YAML text, a reserved name)."""
 
 
-def _lever_rows(
-    definition: dict[str, Any], form: dict[str, str] | None
-) -> list[dict[str, Any]]:
+def _lever_rows(definition: dict[str, Any], form: dict[str, str] | None) -> list[dict[str, Any]]:
     """The lever fields by group, with the value shown (as entered after a refusal)."""
     names = subject_names()
     rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind, _ in GROUPS}
@@ -149,8 +147,10 @@ def editor_response(
     if form is not None:
         values = {k: form.get(k, values.get(k, "")) for k in TEXT_FIELDS}
     field = problem.field if problem is not None else None
-    if field is not None and field not in TEXT_FIELDS and not any(
-        field == lever.key for lever in _safe_levers(definition)
+    if (
+        field is not None
+        and field not in TEXT_FIELDS
+        and not any(field == lever.key for lever in _safe_levers(definition))
     ):
         field = "overrides"  # a field inside the definition: the YAML names it
     return render(
@@ -358,6 +358,27 @@ def _optional(form: dict[str, str], key: str, label: Message) -> float | None:
     return None if not text else parse_number(text, key, label)
 
 
+def _growth_bounds(form: dict[str, str]) -> tuple[float, float]:
+    """The form's lowest and highest yearly growth of value added (in %), as fractions."""
+    low = _optional(form, "growth_low", Message("增速下限", "growth low"))
+    high = _optional(form, "growth_high", Message("增速上限", "growth high"))
+    return (
+        DEFAULT_LOW if low is None else low / 100,
+        DEFAULT_HIGH if high is None else high / 100,
+    )
+
+
+def _shown_problem(exc: CitycarbonError) -> tuple[int, str]:
+    """The status and form field of an error the page shows beside its form (others raise)."""
+    status = 422 if isinstance(exc, LeverError) else status_of(exc)
+    if status not in SHOWN_STATUSES:
+        raise exc
+    field = {"min_growth": "growth_low", "max_growth": "growth_high"}.get(
+        exc.field or "", exc.field or ""
+    )
+    return (422 if status == 400 else status), field
+
+
 @router.post("/pathways/{name}/optimise")
 async def optimise_post(
     request: Request,
@@ -375,8 +396,7 @@ async def optimise_post(
         code = region_code_for(session, actor, region)
         try:
             year = int(parse_number(form.get("year", ""), "year", Message("年份", "year")))
-            low = _optional(form, "growth_low", Message("增速下限", "growth low"))
-            high = _optional(form, "growth_high", Message("增速上限", "growth high"))
+            low, high = _growth_bounds(form)
             result = optimise(
                 session,
                 actor,
@@ -385,17 +405,15 @@ async def optimise_post(
                 year,
                 carbon_cap=_optional(form, "carbon_cap", Message("碳排放上限", "carbon cap")),
                 energy_cap=_optional(form, "energy_cap", Message("能耗上限", "energy cap")),
-                min_growth=DEFAULT_LOW if low is None else low / 100,
-                max_growth=DEFAULT_HIGH if high is None else high / 100,
+                min_growth=low,
+                max_growth=high,
             )
         except CitycarbonError as exc:
-            status = 422 if isinstance(exc, LeverError) else status_of(exc)
-            if status not in SHOWN_STATUSES:
-                raise
+            status, field = _shown_problem(exc)
             return await scenario_response(
                 request, session, actor, code, name,
-                optimise_form=shown | {"field": exc.field or ""},
-                optimise_problem=exc.message, status=422 if status == 400 else status,
+                optimise_form=shown | {"field": field},
+                optimise_problem=exc.message, status=status,
             )  # fmt: skip
         return await scenario_response(
             request, session, actor, code, name,
@@ -418,27 +436,14 @@ async def structure_post(
     with sessions() as session:
         code = region_code_for(session, actor, region)
         try:
-            low = _optional(form, "growth_low", Message("增速下限", "growth low"))
-            high = _optional(form, "growth_high", Message("增速上限", "growth high"))
-            result = structure_path(
-                session,
-                actor,
-                code,
-                name,
-                min_growth=DEFAULT_LOW if low is None else low / 100,
-                max_growth=DEFAULT_HIGH if high is None else high / 100,
-            )
+            low, high = _growth_bounds(form)
+            result = structure_path(session, actor, code, name, min_growth=low, max_growth=high)
         except CitycarbonError as exc:
-            status = 422 if isinstance(exc, LeverError) else status_of(exc)
-            if status not in SHOWN_STATUSES:
-                raise
-            field = {"min_growth": "growth_low", "max_growth": "growth_high"}.get(
-                exc.field or "", exc.field or ""
-            )
+            status, field = _shown_problem(exc)
             return await scenario_response(
                 request, session, actor, code, name,
                 structure_form=shown | {"field": field},
-                structure_problem=exc.message, status=422 if status == 400 else status,
+                structure_problem=exc.message, status=status,
             )  # fmt: skip
         return await scenario_response(
             request, session, actor, code, name,
@@ -461,9 +466,7 @@ async def iamc_post(
         code = region_code_for(session, actor, region)
     try:
         if len(data) > MAX_UPLOAD_BYTES:
-            raise EditorError(
-                Message(zh="文件过大", en="the file is too large"), field="file"
-            )
+            raise EditorError(Message(zh="文件过大", en="the file is too large"), field="file")
         text = data.decode("utf-8-sig")
         with sessions.begin() as session:
             import_iamc(session, actor, code, text, file.filename or "upload.csv")
