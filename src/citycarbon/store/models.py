@@ -489,3 +489,8 @@ class PathwayScenario(Base):
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# The monitoring and carbon-asset tables live in modules of their own; importing them here puts
+# them in Base.metadata wherever the models are loaded (migrations, schema checks).
+from citycarbon.store import models_monitoring as _models_monitoring  # noqa: E402,F401

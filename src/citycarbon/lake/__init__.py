@@ -1,0 +1,1 @@
+"""The Parquet lake of meter readings and the portable queries over it (DuckDB / Spark)."""
