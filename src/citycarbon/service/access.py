@@ -57,6 +57,11 @@ class Permission(StrEnum):
     ASSESS_PROJECT = "project.assess"  # run the assessment and decide on a project
     READ_PATHWAYS = "pathway.read"  # peak-pathway scenarios, their runs and comparisons
     MANAGE_PATHWAYS = "pathway.manage"  # create, edit, delete and import scenarios
+    READ_MONITORING = "monitoring.read"  # meters, load curves, budgets, alerts, nowcasts
+    INGEST_READINGS = "monitoring.ingest"  # send meter readings (gateway tokens)
+    MANAGE_MONITORING = "monitoring.manage"  # meter registry, budgets, rejected readings
+    READ_ASSETS = "assets.read"  # allowances, the carbon-asset ledger, compliance
+    MANAGE_ASSETS = "assets.manage"  # allocate allowances, post ledger entries
 
     @property
     def label(self) -> Message:
@@ -104,6 +109,21 @@ PERMISSION_LABELS: dict[Permission, Message] = {  # what each permission lets a 
     Permission.MANAGE_PATHWAYS: Message(
         zh="编辑、删除与导入碳达峰路径情景", en="edit, delete and import peak-pathway scenarios"
     ),
+    Permission.READ_MONITORING: Message(
+        zh="查看能耗在线监测（负荷曲线、预算、告警）",
+        en="read online energy monitoring (load curves, budgets, alerts)",
+    ),
+    Permission.INGEST_READINGS: Message(zh="上传计量表读数", en="send meter readings"),
+    Permission.MANAGE_MONITORING: Message(
+        zh="维护计量表、能耗预算与拒收读数", en="manage meters, budgets and rejected readings"
+    ),
+    Permission.READ_ASSETS: Message(
+        zh="查看碳资产（配额、台账、履约）",
+        en="read carbon assets (allowances, ledger, compliance)",
+    ),
+    Permission.MANAGE_ASSETS: Message(
+        zh="分配配额、登记碳资产交易与清缴", en="allocate allowances, post trades and surrenders"
+    ),
 }
 
 P = Permission
@@ -116,7 +136,8 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.LOCK_REPORT, P.READ_LEDGER, P.COMPUTE_INVENTORY, P.READ_INVENTORY,
             P.PUBLISH_INVENTORY, P.READ_AUDIT, P.MANAGE_SETTINGS, P.READ_TARGETS,
             P.MANAGE_TARGETS, P.REPORT_MEASURES, P.SUBMIT_PROJECT, P.ASSESS_PROJECT,
-            P.READ_PATHWAYS, P.MANAGE_PATHWAYS,
+            P.READ_PATHWAYS, P.MANAGE_PATHWAYS, P.READ_MONITORING, P.INGEST_READINGS,
+            P.MANAGE_MONITORING, P.READ_ASSETS, P.MANAGE_ASSETS,
         }
     ),
     Role.DISTRICT_OFFICIAL: frozenset(
@@ -124,13 +145,16 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.READ_REGION, P.MANAGE_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE,
             P.MANAGE_ENTERPRISE, P.READ_REPORT, P.CHECK_REPORT, P.READ_LEDGER,
             P.COMPUTE_INVENTORY, P.READ_INVENTORY, P.READ_TARGETS, P.REPORT_MEASURES,
-            P.SUBMIT_PROJECT, P.READ_PATHWAYS,
+            P.SUBMIT_PROJECT, P.READ_PATHWAYS, P.READ_MONITORING, P.READ_ASSETS,
         }
     ),
     Role.ENTERPRISE: frozenset(
-        {P.READ_ENTERPRISE, P.READ_REPORT, P.EDIT_REPORT, P.READ_LEDGER}
+        {
+            P.READ_ENTERPRISE, P.READ_REPORT, P.EDIT_REPORT, P.READ_LEDGER, P.READ_MONITORING,
+            P.READ_ASSETS,
+        }
     ),
-    Role.VERIFIER: frozenset({P.READ_REPORT, P.VERIFY_REPORT}),
+    Role.VERIFIER: frozenset({P.READ_REPORT, P.VERIFY_REPORT, P.READ_MONITORING}),
     Role.PROJECT_REVIEWER: frozenset(
         {
             P.READ_REGION, P.READ_STATISTICS, P.READ_ENTERPRISE, P.READ_INVENTORY,

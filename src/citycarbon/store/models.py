@@ -493,4 +493,5 @@ class PathwayScenario(Base):
 
 # The monitoring and carbon-asset tables live in modules of their own; importing them here puts
 # them in Base.metadata wherever the models are loaded (migrations, schema checks).
+from citycarbon.store import models_assets as _models_assets  # noqa: E402,F401
 from citycarbon.store import models_monitoring as _models_monitoring  # noqa: E402,F401
