@@ -47,6 +47,15 @@ READINGS_SCHEMA = pa.schema(
 )
 
 
+def lake_root(data_dir: Path | None) -> Path:
+    """Where the lake is: ``CITYCARBON_LAKE`` if set (a province points it at shared
+    storage), else ``<data dir>/lake`` (the data directory defaults to ``~/.citycarbon``)."""
+    configured = os.environ.get("CITYCARBON_LAKE")
+    if configured:
+        return Path(configured)
+    return (data_dir or Path.home() / ".citycarbon") / "lake"
+
+
 def readings_dir(root: Path) -> Path:
     return root / READINGS
 
