@@ -27,7 +27,7 @@ def test_migrations_build_exactly_the_models(db_engine: Engine):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
-    assert current_revision(db_engine) == "0004"
+    assert current_revision(db_engine) == "0005"
 
 
 def test_downgrade_to_nothing_and_back(db_engine: Engine):
