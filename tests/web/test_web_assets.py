@@ -172,7 +172,7 @@ def test_the_city_office_posts_reverses_and_an_overdraw_is_refused(writable_app:
         "counterparty": "X",
     }
     refused = city.post(f"/api/v1/assets/{PLANT_B}/entries", json=sale)
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     error = refused.json()["error"]
     assert error["field"] == "quantity_t"
     assert "超过" in error["zh"]
@@ -196,7 +196,7 @@ def test_the_city_office_posts_reverses_and_an_overdraw_is_refused(writable_app:
         f"/api/v1/assets/entries/{entry_id}/reversal",
         json={"date": "2025-01-11", "reason": "again"},
     )
-    assert again.status_code == 400
+    assert again.status_code == 422
     due = city.put("/api/v1/assets/deadlines/2023", json={"date": "2024-12-31"})
     assert due.json()["deadline"] == "2024-12-31"
     late = city.get(f"/api/v1/assets/{PLANT_A}?year=2023").json()
@@ -227,7 +227,7 @@ def test_the_entry_form_posts_and_shows_a_refusal_with_its_field(writable_app: F
     refused = city.post(
         f"/assets/{PLANT_B}/entries", data={**form, "kind": "sale", "quantity_t": "1e9"}
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert 'data-testid="problem"' in refused.text
     assert "数量" in refused.text
     unreadable = city.post(f"/assets/{PLANT_B}/entries", data={**form, "quantity_t": "lots"})
@@ -285,7 +285,7 @@ def test_allocate_and_true_up_over_the_api(writable_app: FastAPI):
         f"/api/v1/assets/{PLANT_A}/allocation",
         json={"compliance_year": 2024, "spec": {"method": "auction"}, "issue_on": "2024-03-31"},
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "method"
     firm = with_csrf(writable_app, "firm-1")
     assert firm.put("/api/v1/assets/deadlines/2024", json={"date": "2025-12-31"}).status_code == 403
@@ -310,7 +310,7 @@ def test_the_city_office_allocates_and_trues_up_through_the_page(writable_app: F
     unknown = city.post(
         f"/assets/{CEMENT_1}/allocation", data={**form, "spec": spec.replace("0.97", "1.5")}
     )
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422
     assert "lines[0].decline_factor" in unknown.text
     done = city.post(
         f"/assets/{CEMENT_1}/allocation", data={**form, "spec": spec}, follow_redirects=False

@@ -21,8 +21,11 @@ from starlette.types import Message as AsgiMessage
 
 from citycarbon import __version__
 from citycarbon.assessment.project import ProjectInputError
+from citycarbon.enterprise.allocation import AllocationError
+from citycarbon.enterprise.assets import AssetEntryError
 from citycarbon.enterprise.workflow import WorkflowError
 from citycarbon.errors import CitycarbonError, InputDataError, Message
+from citycarbon.monitoring.budgets import BudgetError
 from citycarbon.pathways.drivers import DriverError
 from citycarbon.pathways.montecarlo import MonteCarloError
 from citycarbon.pathways.structure import StructureError
@@ -63,6 +66,9 @@ STATUS: tuple[tuple[type[CitycarbonError], int], ...] = (
     (DriverError, 422),  # a pathway scenario's definition (ScenarioError and its files too)
     (MonteCarloError, 422),
     (StructureError, 422),  # the structure optimisation's inputs; a cap it cannot meet
+    (BudgetError, 422),  # an energy or carbon budget's amount, unit or month
+    (AssetEntryError, 422),  # a carbon-asset ledger entry (an overdraw among them)
+    (AllocationError, 422),  # an allowance allocation's inputs
 )
 
 
@@ -134,9 +140,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         from citycarbon.web.api.inventory import warm_up
 
         warming = asyncio.create_task(_quietly(warm_up(app.state)))
+    # monitoring alerts evaluated in the background (issue 7); interval 0 switches it off
+    from citycarbon.web.api.monitoring import alert_interval, evaluate_periodically
+
+    interval = alert_interval(app.state.settings)
+    alerts = asyncio.create_task(evaluate_periodically(app.state, interval)) if interval else None
     yield
     if warming is not None:
         warming.cancel()
+    if alerts is not None:
+        alerts.cancel()
     # close pooled connections when the server stops (PostgreSQL would otherwise keep them)
     app.state.sessions.kw["bind"].dispose()
 

@@ -29,6 +29,12 @@ NAV: tuple[NavItem, ...] = (
         "/projects", Message(zh="项目碳评估", en="Project assessment"), Permission.SUBMIT_PROJECT
     ),
     NavItem("/pathways", Message(zh="碳达峰路径", en="Peak pathways"), Permission.READ_PATHWAYS),
+    NavItem(
+        "/monitoring",
+        Message(zh="能耗在线监测", en="Energy monitoring"),
+        Permission.READ_MONITORING,
+    ),
+    NavItem("/assets", Message(zh="碳资产", en="Carbon assets"), Permission.READ_ASSETS),
     NavItem("/index", Message(zh="低碳指数", en="Low-carbon index"), None),
     NavItem("/import", Message(zh="数据导入", en="Data import"), Permission.MANAGE_REGION),
     NavItem("/refdata", Message(zh="参考数据", en="Reference data"), None),

@@ -214,8 +214,24 @@ def report_page(
         "choices": entry_choices(),
         "history": history_dicts(view),
         "done": DONE.get(request.query_params.get("done", "")) if status == 200 else None,
+        # metered vs reported energy, for the district check and the verifier (issue 7)
+        "reconciliation": metered_vs_reported(request, session, actor, report_id, desk),
     }
     return render(request, "report.html", context, status)
+
+
+def metered_vs_reported(
+    request: Request, session: Session, actor: Actor, report_id: int, desk: str
+) -> dict[str, Any] | None:
+    if desk not in ("review", "verify"):
+        return None
+    from citycarbon.lake.layout import lake_root
+    from citycarbon.service.monitoring_reconcile import reconcile_report
+
+    root = lake_root(request.app.state.settings.data_dir)
+    return reconcile_report(
+        session, root, actor, report_id, now=int(dt.datetime.now(dt.UTC).timestamp())
+    )
 
 
 def _text(value: object) -> str:

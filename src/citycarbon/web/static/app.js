@@ -86,3 +86,50 @@
     initAll(document);
   });
 })();
+
+// ---- online energy monitoring (issue 7): live load curves --------------------------------
+// An element with data-live polls its JSON URL every data-poll-ms milliseconds and replaces
+// the curve's points, so the chart moves as readings reach the lake. The page's point count
+// (data-testid=load-points) and latest reading follow.
+(function () {
+  "use strict";
+
+  function localTime(epoch) {
+    const d = new Date((epoch + 8 * 3600) * 1000);
+    return d.toISOString().slice(0, 16).replace("T", " ");
+  }
+
+  async function refresh(el) {
+    if (typeof echarts === "undefined") return;
+    const chart = echarts.getInstanceByDom(el);
+    if (!chart) return;
+    let response;
+    try {
+      response = await fetch(el.dataset.live, { credentials: "same-origin" });
+    } catch (err) {
+      return; // offline for a moment: the next poll tries again
+    }
+    if (!response.ok || !el.isConnected) return;
+    const model = await response.json();
+    const shift = Number(el.dataset.shiftMs || "0"); // the axis shows China time
+    chart.setOption({ series: [{ data: model.points.map(([t, kw]) => [t + shift, kw]) }] });
+    const card = el.closest("section") || document;
+    const count = card.querySelector("[data-testid=load-points]");
+    if (count) count.textContent = String(model.points.length);
+    const last = card.querySelector("[data-testid=load-last]");
+    if (last && model.last_ts) last.textContent = localTime(model.last_ts);
+    el.dataset.polls = String(Number(el.dataset.polls || "0") + 1);
+  }
+
+  function startLive() {
+    document.querySelectorAll("[data-live]").forEach((el) => {
+      const every = Math.max(1000, Number(el.dataset.pollMs || "5000"));
+      const timer = window.setInterval(() => {
+        if (!el.isConnected) { window.clearInterval(timer); return; }
+        if (document.visibilityState === "visible") refresh(el);
+      }, every);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", startLive);
+})();
