@@ -56,3 +56,4 @@ bench: setup
 	$(BIN)/python bench/intake.py --rows 1000000
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/pathways.py
+	$(BIN)/python bench/rollup.py --rows 10000000

@@ -15,13 +15,23 @@ DuckDB and Spark agree to the last digit.
 Every file appears whole or not at all: it is written under ``_tmp``, flushed to disk, then
 renamed into its partition and the directory entry flushed (:func:`write_atomic`). A crash
 leaves at most an orphan in ``_tmp``, which :func:`clear_tmp` removes at start-up.
+
+Compaction (:mod:`citycarbon.lake.compaction`) swaps a day's small files for one merged file.
+Readers list files under a shared lock (:func:`listing_lock`) that the compactor takes
+exclusively only for the swap itself, so a listing sees the inputs or the merged file, never
+both; after a crash in the middle of a swap the day's journal (``_compaction.json``) says
+which files the merged one replaces, and :func:`reading_files` leaves them out until
+``compaction.recover`` has removed them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +44,9 @@ READINGS = "readings"
 TMP = "_tmp"
 DIMS = "dims"
 MILLI = 1000  # qty_milli = consumption × MILLI
+JOURNAL = "_compaction.json"  # a day's compaction plan: {"inputs": [...], "output": "..."}
+LISTING_LOCK = ".listing.lock"
+READ_ATTEMPTS = 5
 
 READINGS_SCHEMA = pa.schema(
     [
@@ -126,31 +139,89 @@ def partition_days(root: Path) -> list[str]:
     return sorted(p.name.removeprefix("day=") for p in base.iterdir() if p.name.startswith("day="))
 
 
-def reading_files(root: Path, days: Iterable[str] | None = None) -> list[Path]:
-    """The complete reading files of the given days (all days by default)."""
-    chosen = partition_days(root) if days is None else list(days)
-    files: list[Path] = []
-    for day in chosen:
-        folder = partition_dir(root, day)
-        if folder.is_dir():
-            files.extend(sorted(folder.glob("*.parquet")))
+@contextlib.contextmanager
+def listing_lock(root: Path, *, exclusive: bool = False) -> Iterator[None]:
+    """Shared while a reader lists files, exclusive while compaction swaps files. A lake on
+    read-only storage cannot hold the lock file: nobody compacts it then, so no lock."""
+    # flock, not fcntl record locks: closing any descriptor of the file in this process would
+    # drop a record lock. NFS v4 supports flock; see docs/lake.md for other shared storage.
+    base = readings_dir(root)
+    try:
+        if exclusive:
+            base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(base / LISTING_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:  # no lake yet (a reader creates nothing), or read-only storage
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def read_journal(folder: Path) -> dict[str, object] | None:
+    """The compaction plan left in a day folder, None when there is none."""
+    try:
+        text = (folder / JOURNAL).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    plan: dict[str, object] = json.loads(text)
+    return plan
+
+
+def _day_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("*.parquet"))
+    plan = read_journal(folder)
+    if plan is None:
+        return files
+    names = {f.name for f in files}
+    if plan.get("output") in names:  # merged file placed, inputs not all removed yet
+        replaced = set(plan.get("inputs", []))  # type: ignore[call-overload]
+        files = [f for f in files if f.name not in replaced]
     return files
+
+
+def reading_files(root: Path, days: Iterable[str] | None = None) -> list[Path]:
+    """The complete reading files of the given days (all days by default): every stored
+    reading once, also while a compaction runs or after one crashed."""
+    with listing_lock(root):
+        chosen = partition_days(root) if days is None else list(days)
+        files: list[Path] = []
+        for day in chosen:
+            folder = partition_dir(root, day)
+            if folder.is_dir():
+                files.extend(_day_files(folder))
+    return files
+
+
+def _read_days(root: Path, days: Iterable[str] | None, columns: list[str] | None) -> pa.Table:
+    """The files of ``days`` read as one table; lists again when a compaction removed a
+    listed file before it was read (it then holds the same rows in its merged file)."""
+    chosen = None if days is None else list(days)
+    for attempt in range(READ_ATTEMPTS):
+        files = reading_files(root, chosen)
+        try:
+            tables = [pq.read_table(f, schema=READINGS_SCHEMA, columns=columns) for f in files]
+        except FileNotFoundError:
+            if attempt + 1 == READ_ATTEMPTS:
+                raise
+            continue
+        schema = READINGS_SCHEMA
+        if columns is not None:
+            schema = pa.schema([READINGS_SCHEMA.field(c) for c in columns])
+        return pa.concat_tables(tables) if tables else schema.empty_table()
+    raise AssertionError  # pragma: no cover - the loop returns or raises
 
 
 def read_readings(root: Path, days: Iterable[str] | None = None) -> pa.Table:
     """All readings of the given days as one table (small reads: tests, one day's keys)."""
-    files = reading_files(root, days)
-    if not files:
-        return READINGS_SCHEMA.empty_table()
-    return pa.concat_tables(pq.read_table(f, schema=READINGS_SCHEMA) for f in files)
+    return _read_days(root, days, None)
 
 
 def read_keys(root: Path, day: str) -> tuple[np.ndarray, np.ndarray]:
     """(meter_id, ts) of every stored reading of one local day."""
-    files = reading_files(root, [day])
-    if not files:
-        return np.empty(0, np.int32), np.empty(0, np.int64)
-    keys = pa.concat_tables(pq.read_table(f, columns=["meter_id", "ts"]) for f in files)
+    keys = _read_days(root, [day], ["meter_id", "ts"])
     return keys.column("meter_id").to_numpy(), keys.column("ts").to_numpy()
 
 
@@ -175,7 +246,15 @@ def read_dim(root: Path, name: str) -> pa.Table:
 
 
 def count_rows(root: Path, days: Iterable[str] | None = None) -> int:
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in reading_files(root, days))
+    """Stored readings of the given days, from the files' footers."""
+    chosen = None if days is None else list(days)
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            return sum(pq.ParquetFile(f).metadata.num_rows for f in reading_files(root, chosen))
+        except FileNotFoundError:  # compacted away after listing: list again
+            if attempt + 1 == READ_ATTEMPTS:
+                raise
+    raise AssertionError  # pragma: no cover - the loop returns or raises
 
 
 def duplicate_keys(table: pa.Table) -> int:
