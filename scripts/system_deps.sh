@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the platform needs beyond PyPI: a CJK font for PDF documents and browser
-# screenshots (Chinese otherwise renders as empty boxes), and Chromium for the browser tests.
+# screenshots (Chinese otherwise renders as empty boxes), Chromium for the browser tests, and
+# a Java runtime for Spark (the lake's rollups are proven equal on DuckDB and Spark).
 # Installs only what is missing; runs as root or through sudo.
 set -euo pipefail
-wanted=(fonts-wqy-microhei fonts-noto-cjk chromium poppler-utils wrk)
+wanted=(fonts-wqy-microhei fonts-noto-cjk chromium poppler-utils wrk openjdk-17-jre-headless)
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
