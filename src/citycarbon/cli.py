@@ -17,12 +17,18 @@ from rich.table import Table
 
 from citycarbon.commands import export as export_commands
 from citycarbon.commands import ledger as ledger_commands
+from citycarbon.commands.assets import assets_app
 from citycarbon.commands.common import console, err, fail, state
 from citycarbon.commands.db import db_app
 from citycarbon.commands.indicators import indicators_app
+from citycarbon.commands.ingest import ingest_app
 from citycarbon.commands.intake import import_command, template
+from citycarbon.commands.lake import lake_app
+from citycarbon.commands.meters import meters_app
+from citycarbon.commands.monitoring import monitoring_app
 from citycarbon.commands.pathways import pathways_app
 from citycarbon.commands.reports import audit_app, report_app, user_app
+from citycarbon.commands.simulate import simulate_app
 from citycarbon.commands.web import serve
 from citycarbon.errors import CitycarbonError
 
@@ -52,6 +58,12 @@ app.add_typer(audit_app, name="audit")
 app.command("serve")(serve)
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(pathways_app, name="pathways")
+app.add_typer(assets_app, name="assets")
+app.add_typer(meters_app, name="meters")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(monitoring_app, name="monitoring")
+app.add_typer(lake_app, name="lake")
 
 
 class By(StrEnum):

@@ -9,10 +9,13 @@ def api_routers() -> list[APIRouter]:
     from citycarbon.web.api import (
         account,
         admin,
+        assets,
         enterprises,
         imports,
         inventory,
         lowcarbon_index,
+        monitoring,
+        monitoring_ingest,
         pathways,
         projects,
         refdata,
@@ -23,7 +26,7 @@ def api_routers() -> list[APIRouter]:
     return [
         account.router, inventory.router, reports.router, enterprises.router, imports.router,
         targets.router, projects.router, lowcarbon_index.router, refdata.router, admin.router,
-        pathways.router,
+        pathways.router, monitoring.router, assets.router, monitoring_ingest.router,
     ]  # fmt: skip
 
 
@@ -34,10 +37,12 @@ def page_routers() -> list[APIRouter]:
         admin,
         assessment,
         assessment_forms,
+        assets,
         cockpit,
         explorer,
         imports,
         lowcarbon_index,
+        monitoring,
         pathways,
         pathways_forms,
         portal,
@@ -51,4 +56,5 @@ def page_routers() -> list[APIRouter]:
         assessment.router, projects.router, lowcarbon_index.router, refdata.router,
         imports.router, admin.router, about.router, assessment_forms.router,
         pathways_forms.router, pathways.router,  # /pathways/new before /pathways/{name}
+        monitoring.router, assets.router,
     ]  # fmt: skip
