@@ -499,7 +499,13 @@ def demo(
         folder = data_dir or (state.data_dir or Path.home() / ".citycarbon") / "demo"
         run_demo(folder, gwp, console, state.lang, state.db_url, enterprises=enterprises)
         if serve:
+            from citycarbon.commands.demo_ingest import start_demo_ingest, stop_demo_ingest
+
             print_logins(folder, state.db_url, DEMO_PASSWORD)
-            serve_app(data_dir=folder, db_url=state.db_url, host=host, port=port)
+            ingest = start_demo_ingest(folder, state.db_url)
+            try:
+                serve_app(data_dir=folder, db_url=state.db_url, host=host, port=port)
+            finally:
+                stop_demo_ingest(ingest)
     except CitycarbonError as exc:
         _fail(exc)

@@ -5,6 +5,7 @@ platform serves), write the engine's results to the data directory and print a s
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,11 +22,16 @@ from citycarbon.accounting.quality import completeness, uncertainty
 from citycarbon.accounting.records import ActivityRecord, records_to_table
 from citycarbon.accounting.views import category_totals, region_totals
 from citycarbon.demo import city, firms
+from citycarbon.demo.assets import seed_assets
+from citycarbon.demo.budgets import seed_budgets
+from citycarbon.demo.lake import fill_demo_lake
+from citycarbon.demo.meters import seed_meters
 from citycarbon.demo.pathways import seed_pathways
 from citycarbon.demo.projects import seed_projects
 from citycarbon.demo.seed import DEMO_PASSWORD, seed
 from citycarbon.demo.targets import seed_plan
 from citycarbon.io.activity_files import write_table
+from citycarbon.lake.layout import lake_root
 from citycarbon.refdata.loader import load_factor_set, load_gwp
 from citycarbon.refdata.trees import load_category_tree
 from citycarbon.service.actor import LOCAL_ADMIN
@@ -109,7 +115,8 @@ def prepare_demo(
         loaded = session.scalar(select(func.count()).select_from(Region))
     if not loaded:
         records = scale_to_ceads(demo_records(enterprises), gwp=gwp)
-        _load(sessions, records, enterprises, gwp, console or Console(quiet=True), lang == "zh")
+        out = console or Console(quiet=True)
+        _load(sessions, records, enterprises, gwp, out, lang == "zh", lake_root(data_dir))
     elif console is not None:
         url = sessions.kw["bind"].url.render_as_string(hide_password=True)
         console.print(("数据库已有数据，未重复载入" if lang == "zh" else "database already loaded")
@@ -280,8 +287,10 @@ def _load(
     gwp: str,
     console: Console,
     zh: bool,
+    lake: Path,
 ) -> None:
-    """Load the demo city into the empty database and store its inventories."""
+    """Load the demo city into the empty database and store its inventories; put the key
+    energy users' meter readings of the month so far (and of December 2024) in the lake."""
     with sessions.begin() as session:
         counts = seed(session, records, enterprises=enterprises)
     with sessions.begin() as session:
@@ -292,6 +301,14 @@ def _load(
         counts["projects"] = seed_projects(session)
     with sessions.begin() as session:  # after the inventories and targets: BAU reads them
         counts["pathways"] = seed_pathways(session)
+    with sessions.begin() as session:  # after the reports: allocations read verified output
+        counts |= seed_assets(session, enterprises=enterprises)
+    with sessions.begin() as session:  # parks, meters and the meters' table in the lake
+        counts |= seed_meters(session, lake_root=lake)
+    now = int(time.time())
+    with sessions.begin() as session:  # this month's budgets, from the reported months
+        counts["budgets"] = seed_budgets(session, now=now)
+    counts["readings"] = fill_demo_lake(sessions, lake, now=now).accepted
     url = sessions.kw["bind"].url.render_as_string(hide_password=True)
     shown = ", ".join(f"{k} {v}" for k, v in counts.items())
     console.print(("已载入数据库" if zh else "loaded into the database") + f" {url}: {shown}")
