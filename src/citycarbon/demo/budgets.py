@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from citycarbon.errors import UnitError
+from citycarbon.ingest.simulator import DEFAULT_MONTH
 from citycarbon.lake.factors import build_factors
 from citycarbon.monitoring.meters import BASE_UNITS, Carrier
 from citycarbon.service.actor import LOCAL_ADMIN, Actor
@@ -83,16 +84,22 @@ def seed_budgets(session: Session, *, now: int, headroom: float = HEADROOM) -> i
     year, month = local_month(now)
     rows = {(r["carrier"]): r for r in build_factors([year]).to_pylist()}
     metered: dict[int, set[Carrier]] = defaultdict(set)
+    meter_count: dict[tuple[int, Carrier], int] = defaultdict(int)
     for enterprise_id, carrier in session.execute(
         select(MeterRecord.enterprise_id, MeterRecord.carrier)
         .join(Enterprise, Enterprise.id == MeterRecord.enterprise_id)
         .where(Enterprise.is_key_energy_user.is_(True), MeterRecord.active.is_(True))
     ):
         metered[enterprise_id].add(Carrier(carrier))
+        meter_count[(enterprise_id, Carrier(carrier))] += 1
     who = _city_office(session)
     made = 0
     for enterprise_id, carriers in sorted(metered.items()):
         typical = typical_month(session, enterprise_id, carriers)
+        for carrier in carriers:  # not reported (a plant's own use): the simulator's level
+            if carrier.value not in typical and carrier in DEFAULT_MONTH:
+                count = meter_count[(enterprise_id, carrier)]
+                typical[carrier.value] = DEFAULT_MONTH[carrier] * count
         tce = sum(q * (rows[c]["tce_per_unit"] or 0.0) for c, q in typical.items())
         tco2 = sum(q * (rows[c]["tco2_per_unit"] or 0.0) for c, q in typical.items())
         code = session.scalars(
