@@ -152,6 +152,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         alerts.cancel()
     # close pooled connections when the server stops (PostgreSQL would otherwise keep them)
     app.state.sessions.kw["bind"].dispose()
+    # back to the collector: native bindings (DuckDB's) report what is still alive at exit
+    gc.unfreeze()
+    gc.collect()
 
 
 async def _quietly(work: Awaitable[None]) -> None:
