@@ -38,11 +38,14 @@ def start_demo_ingest(data_dir: Path, db_url: str | None) -> subprocess.Popen[by
     if db_url:
         command += ["--db", db_url]
     command += ["ingest", "serve", "--client-id", "citycarbon-demo-ingest"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603 - our own CLI
-    simulate = f"citycarbon --data-dir {data_dir} simulate meters --rate 20000"
+    with (data_dir / "ingest.log").open("ab") as log:  # its counts, away from the console
+        process = subprocess.Popen(command, stdout=log, stderr=log)  # noqa: S603 - our own CLI
+    simulate = f"citycarbon --data-dir {data_dir} simulate meters --rate 20000 --surge <credit_code>"
     console.print(
-        tr("计量接入已启动（MQTT 127.0.0.1:1883）；模拟计量表：", "meter ingest started (MQTT "
-           "127.0.0.1:1883); to simulate the meters run: ") + simulate,
+        tr(f"计量接入已启动（MQTT 127.0.0.1:1883，日志 {data_dir / 'ingest.log'}）；"
+           "演示的计量表两天前停止上报，模拟计量表：",
+           f"meter ingest started (MQTT 127.0.0.1:1883, log {data_dir / 'ingest.log'}); the "
+           "demo's meters went silent two days ago, to simulate them run: ") + simulate,
         markup=False,
     )  # fmt: skip
     return process

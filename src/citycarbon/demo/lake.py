@@ -3,6 +3,11 @@ before a simulator publishes: the simulator's load curves (:mod:`citycarbon.inge
 for the month so far and for December 2024 (the latest month whose monthly reports are
 verified, so a verifier sees metered energy next to reported energy), stored through the
 same exactly-once stream as the live ingest. Synthetic, like everything of the demo city.
+
+The month so far stops :data:`GATEWAYS_SILENT_S` before the demo is loaded: the last two days
+are left to ``citycarbon simulate meters``, whose ``--surge`` acts on exactly those two days
+(readings already stored would be dropped as duplicates, surge or not), so the surging firm's
+budget pace alert fires once the simulator has caught up.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from citycarbon.lake.layout import CST_OFFSET_S, day_bounds
 SEED = 7  # the simulator's default: `citycarbon simulate meters` repeats these readings
 CHUNK = 2_000  # messages per write: one lake file per day touched
 VERIFIED_MONTH = "2024-12"
+GATEWAYS_SILENT_S = 48 * 3600  # the simulator's default --surge-hours
 
 
 def _local_date(now: int) -> dt.date:
@@ -39,7 +45,8 @@ def fill_demo_lake(sessions: sessionmaker[Session], root: Path, *, now: int) -> 
     stream = MeterStream(root, sessions, source="csv", prefix="demo")
     stream.start()
     december = (day_bounds(f"{VERIFIED_MONTH}-01")[0], day_bounds("2025-01-01")[0])
-    for start, end in (december, (day_bounds(today.replace(day=1).isoformat())[0], now)):
+    month_start = day_bounds(today.replace(day=1).isoformat())[0]
+    for start, end in (december, (month_start, now - GATEWAYS_SILENT_S)):
         batch: list[RawMessage] = []
         for _, payload, _ in curves.messages(start, end):
             batch.append(RawMessage(payload))
