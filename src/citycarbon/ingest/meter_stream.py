@@ -30,6 +30,7 @@ from citycarbon.errors import Message
 from citycarbon.ingest.meter_keys import LakeKeys, day_name, day_numbers, writer_lock
 from citycarbon.ingest.meter_payload import EXPLICIT, DecodedBatch, decode_messages, value_array
 from citycarbon.ingest.meter_registry import MeterSnapshot, load_snapshot
+from citycarbon.lake import compaction
 from citycarbon.lake.layout import (
     MILLI,
     READINGS_SCHEMA,
@@ -103,10 +104,6 @@ def fingerprint(*parts: object) -> str:
 def recover_lake(root: Path) -> None:
     """Start-up: remove half-written files and let the compaction finish or undo its work."""
     clear_tmp(root)
-    try:
-        from citycarbon.lake import compaction  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return
     compaction.recover(root)
 
 
