@@ -40,7 +40,9 @@ def start_demo_ingest(data_dir: Path, db_url: str | None) -> subprocess.Popen[by
     command += ["ingest", "serve", "--client-id", "citycarbon-demo-ingest"]
     with (data_dir / "ingest.log").open("ab") as log:  # its counts, away from the console
         process = subprocess.Popen(command, stdout=log, stderr=log)  # noqa: S603 - our own CLI
-    simulate = f"citycarbon --data-dir {data_dir} simulate meters --rate 20000 --surge <credit_code>"
+    simulate = (
+        f"citycarbon --data-dir {data_dir} simulate meters --rate 20000 --surge <credit_code>"
+    )
     console.print(
         tr(f"计量接入已启动（MQTT 127.0.0.1:1883，日志 {data_dir / 'ingest.log'}）；"
            "演示的计量表两天前停止上报，模拟计量表：",
