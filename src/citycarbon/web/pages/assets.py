@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -186,6 +188,40 @@ def _parse_form(form: dict[str, str]) -> EntryInput:
     )
 
 
+@dataclass(frozen=True)
+class _PageAfter:
+    """A form's write: on success back to the enterprise's page with a done-notice; a refusal
+    (400, 409, 422) shows the page again with the problem next to its field, nothing written."""
+
+    request: Request
+    actor: Actor
+    credit_code: str
+    year: int
+
+    def write(
+        self, sessions: Any, work: Callable[[Session], None], done: str, **shown: Any
+    ) -> Response:
+        try:
+            with sessions.begin() as session:
+                work(session)
+        except CitycarbonError as exc:
+            status = status_of(exc)
+            if status not in (400, 409, 422):
+                raise
+            with sessions() as session:
+                return _enterprise_page(
+                    self.request,
+                    session,
+                    self.actor,
+                    self.credit_code,
+                    self.year,
+                    problem=exc,
+                    status_code=status,
+                    **shown,
+                )
+        return back(f"/assets/{self.credit_code}?year={self.year}&done={done}")
+
+
 @router.post("/assets/{credit_code}/entries")
 def post_entry_form(
     request: Request,
@@ -210,25 +246,12 @@ def post_entry_form(
         "reference": reference,
         "note": note,
     }
-    try:
-        with sessions.begin() as session:
-            post_entry(session, actor, credit_code, compliance_year, _parse_form(form))
-    except CitycarbonError as exc:
-        status = status_of(exc)
-        if status not in (400, 409, 422):
-            raise
-        with sessions() as session:
-            return _enterprise_page(
-                request,
-                session,
-                actor,
-                credit_code,
-                compliance_year,
-                problem=exc,
-                form=form,
-                status_code=status,
-            )
-    return back(f"/assets/{credit_code}?year={compliance_year}&done=posted")
+
+    def write(session: Session) -> None:
+        post_entry(session, actor, credit_code, compliance_year, _parse_form(form))
+
+    page = _PageAfter(request, actor, credit_code, compliance_year)
+    return page.write(sessions, write, "posted", form=form)
 
 
 @router.post("/assets/{credit_code}/entries/{entry_id}/reversal")
@@ -241,24 +264,11 @@ def post_reversal_form(
     compliance_year: Annotated[int, Form(ge=2005, le=2100)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        with sessions.begin() as session:
-            reverse_entry(session, actor, entry_id, today(), reason)
-    except CitycarbonError as exc:
-        status = status_of(exc)
-        if status not in (400, 409, 422):
-            raise
-        with sessions() as session:
-            return _enterprise_page(
-                request,
-                session,
-                actor,
-                credit_code,
-                compliance_year,
-                problem=exc,
-                status_code=status,
-            )
-    return back(f"/assets/{credit_code}?year={compliance_year}&done=reversed")
+    def write(session: Session) -> None:
+        reverse_entry(session, actor, entry_id, today(), reason)
+
+    page = _PageAfter(request, actor, credit_code, compliance_year)
+    return page.write(sessions, write, "reversed")
 
 
 def _allocation_step(
@@ -270,35 +280,21 @@ def _allocation_step(
     issue_on: str,
     spec_text: str | None,
 ) -> Response:
-    try:
+    def write(session: Session) -> None:
         try:
             day = dt.date.fromisoformat(issue_on.strip())
         except ValueError:
             raise CitycarbonError(
                 Message(zh="日期应为 YYYY-MM-DD", en="the date must read YYYY-MM-DD"), field="on"
             ) from None
-        with sessions.begin() as session:
-            if spec_text is None:
-                settle_true_up(session, actor, credit_code, year, issue_on=day)
-            else:
-                allocate(session, actor, credit_code, year, _spec(spec_text), issue_on=day)
-    except CitycarbonError as exc:
-        status = status_of(exc)
-        if status not in (400, 409, 422):
-            raise
-        with sessions() as session:
-            return _enterprise_page(
-                request,
-                session,
-                actor,
-                credit_code,
-                year,
-                problem=exc,
-                spec_text=spec_text,
-                status_code=status,
-            )
+        if spec_text is None:
+            settle_true_up(session, actor, credit_code, year, issue_on=day)
+        else:
+            allocate(session, actor, credit_code, year, _spec(spec_text), issue_on=day)
+
     done = "trued_up" if spec_text is None else "allocated"
-    return back(f"/assets/{credit_code}?year={year}&done={done}")
+    page = _PageAfter(request, actor, credit_code, year)
+    return page.write(sessions, write, done, spec_text=spec_text)
 
 
 def _spec(text: str) -> dict[str, Any]:
