@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from monitoring_fixtures import add_meter, export_dims, local_epoch, readings, write
+from monitoring_fixtures import export_dims, local_epoch, readings, write
 from mrv_city import FIRM_A, FIRM_B, City, build_city, report_in_state
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,7 @@ from citycarbon.service.monitoring_alerts import evaluate_alerts, list_alerts
 from citycarbon.service.monitoring_budgets import list_budgets, set_budget
 from citycarbon.store.models import AuditEntry
 from citycarbon.store.models_monitoring import MonitoringAlert
+from citycarbon.testing.meters import add_meter
 
 NOW = local_epoch(2026, 11, 15, 12)  # 14.5 of 30 days: elapsed share 0.4833
 MONTH_START = local_epoch(2026, 11, 1)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from monitoring_fixtures import add_meter, export_dims, readings, write
+from monitoring_fixtures import export_dims, readings, write
 from mrv_city import FIRM_A, build_city
 from typer.testing import CliRunner
 
 from citycarbon.cli import app
 from citycarbon.service.monitoring_budgets import local_month
 from citycarbon.store.open import open_store
+from citycarbon.testing.meters import add_meter
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from monitoring_fixtures import add_meter, export_dims, local_epoch, readings, write
+from monitoring_fixtures import export_dims, local_epoch, readings, write
 from mrv_city import FIRM_A, FIRM_B, City, build_city
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +19,7 @@ from citycarbon.service.monitoring_dashboards import district_nowcast, load_curv
 from citycarbon.service.monitoring_reconcile import reconcile_report
 from citycarbon.service.reports import LineInput
 from citycarbon.store.models_monitoring import Park, ParkMember
+from citycarbon.testing.meters import add_meter
 
 NOW = local_epoch(2026, 11, 15, 12)
 OCT_1, NOV_1 = local_epoch(2026, 10, 1), local_epoch(2026, 11, 1)

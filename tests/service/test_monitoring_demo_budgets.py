@@ -5,7 +5,7 @@ never reports (a power plant's own use) at the level the simulator publishes."""
 from __future__ import annotations
 
 import pytest
-from monitoring_fixtures import add_meter, local_epoch
+from monitoring_fixtures import local_epoch
 from mrv_city import FIRM_A, FIRM_B, build_city
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +19,7 @@ from citycarbon.service.actor import LOCAL_ADMIN
 from citycarbon.service.reports import LineInput
 from citycarbon.store.models import Enterprise
 from citycarbon.store.models_monitoring import EnergyBudget
+from citycarbon.testing.meters import add_meter
 
 
 def test_budgets_follow_the_typical_month_of_metered_carriers(

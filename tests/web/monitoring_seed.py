@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,9 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from citycarbon.lake.dims import export_meters
 from citycarbon.lake.factors import export_factors
 from citycarbon.lake.layout import append_readings
-from citycarbon.monitoring.meters import BASE_UNITS, Carrier
+from citycarbon.monitoring.meters import Carrier
 from citycarbon.store.models import Enterprise, Report, User
-from citycarbon.store.models_monitoring import MeterRecord, Park, ParkMember
+from citycarbon.store.models_monitoring import Park, ParkMember
+from citycarbon.testing.meters import add_meter, equal_readings
 
 CST = dt.timezone(dt.timedelta(hours=8))
 INTERVAL = 900
@@ -40,16 +40,7 @@ def aligned_now() -> int:
 
 
 def readings(meter_id: int, first_end: int, count: int, quantity: float) -> pa.Table:
-    ts = first_end + INTERVAL * np.arange(count, dtype=np.int64)
-    return pa.table(
-        {
-            "meter_id": pa.array(np.full(count, meter_id, np.int32)),
-            "ts": pa.array(ts),
-            "qty_milli": pa.array(np.full(count, round(quantity * 1000), np.int64)),
-            "register_milli": pa.nulls(count, pa.int64()),
-            "flag": pa.array(np.zeros(count, np.int8)),
-        }
-    )
+    return equal_readings(meter_id, first_end, count, quantity, INTERVAL)
 
 
 def _enterprise_of(session: Session, username: str) -> Enterprise:
@@ -60,17 +51,7 @@ def _enterprise_of(session: Session, username: str) -> Enterprise:
 
 
 def _meter(session: Session, firm: Enterprise, code: str, carrier: Carrier) -> int:
-    meter = MeterRecord(
-        code=code,
-        enterprise_id=firm.id,
-        facility="main",
-        carrier=carrier.value,
-        unit=BASE_UNITS[carrier],
-        interval_s=INTERVAL,
-    )
-    session.add(meter)
-    session.flush()
-    return meter.id
+    return add_meter(session, firm.id, code, carrier, INTERVAL)
 
 
 def seed(
